@@ -1,0 +1,182 @@
+"""One Settings object, read from the environment and a `.env` file in the working directory.
+
+Variable names follow the seed design (`DATABASE_URL`, `VOICE_LLM_PROVIDER`, ...). Anything
+that can carry a credential is a `SecretStr`, so it never shows up in a repr, a log line or
+`fitcoach config`; code that needs the value calls `.get_secret_value()` at the point of use.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fitcoach.errors import ConfigError
+
+LLMProvider = Literal["local", "openai", "anthropic", "google", "openai_compatible"]
+STTProvider = Literal["local", "deepgram"]
+TTSProvider = Literal["local", "cartesia"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+_SECRET_FIELDS = (
+    "livekit_api_key",
+    "livekit_api_secret",
+    "deepgram_api_key",
+    "cartesia_api_key",
+    "openai_api_key",
+    "anthropic_api_key",
+    "google_api_key",
+)
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory (e.g. ~/.local/share/fitcoach on Linux)."""
+    return platformdirs.user_data_path("fitcoach", appauthor=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Where local state lives: the default SQLite database and, later, the logbook journal.
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias=AliasChoices("FITCOACH_DATA_DIR", "data_dir"),
+    )
+    log_level: LogLevel = Field(
+        default="INFO", validation_alias=AliasChoices("FITCOACH_LOG_LEVEL", "log_level")
+    )
+
+    # Unset: SQLite at <data_dir>/fitcoach.db. A URL may hold a password, hence SecretStr.
+    database_url: SecretStr | None = None
+    redis_url: SecretStr | None = None
+
+    livekit_url: str | None = None
+    livekit_api_key: SecretStr | None = None
+    livekit_api_secret: SecretStr | None = None
+
+    deepgram_api_key: SecretStr | None = None
+    cartesia_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    google_api_key: SecretStr | None = None
+
+    voice_stt_provider: STTProvider = "local"
+    voice_tts_provider: TTSProvider = "local"
+    voice_llm_provider: LLMProvider = "local"
+    # None picks the provider's default model (e.g. gpt-4o for openai).
+    voice_llm_model: str | None = None
+    # For openai_compatible: Ollama, llama.cpp server, vLLM, ...
+    voice_llm_base_url: str | None = None
+    # Wrap cloud STT/TTS/LLM in a fallback chain that ends in the local engine.
+    voice_provider_fallback: bool = True
+
+    deepgram_model: str = "nova-3"
+    cartesia_model: str = "sonic-3"
+    # A Cartesia voice UUID (the plugin's default voice).
+    cartesia_voice: str = "f786b574-daa5-4673-aa0c-cbe3e8534c02"
+    cartesia_speed: float = Field(default=1.0, ge=0.6, le=2.0)
+
+    voice_context_cache_ttl: int = Field(default=3600, ge=0)
+    voice_max_response_tokens: int = Field(default=150, ge=1, le=4096)
+
+    @field_validator("database_url", "redis_url", "livekit_url", *_SECRET_FIELDS, mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` ships empty assignments (OPENAI_API_KEY=); those mean "not set".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def default_sqlite_path(self) -> Path:
+        return self.data_dir / "fitcoach.db"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value becomes one `ConfigError` line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("invalid setting " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, for display."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str]]:
+    """(VARIABLE, shown value) for every setting, secrets reduced to set/not set."""
+    rows: list[tuple[str, str]] = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env_name = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+        value = getattr(settings, name)
+        shown: str
+        if name in ("database_url", "redis_url"):
+            shown = mask_url(value.get_secret_value()) if value is not None else "(not set)"
+        elif isinstance(value, SecretStr):
+            shown = "set (hidden)"
+        elif value is None:
+            shown = "(not set)"
+        else:
+            shown = str(value)
+        rows.append((str(env_name), shown))
+    return rows
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret the settings hold, including passwords inside URLs."""
+    secrets: list[str] = []
+    for name in (*_SECRET_FIELDS, "database_url", "redis_url"):
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        raw = value.get_secret_value()
+        if name.endswith("_url"):
+            try:
+                password = urlsplit(raw).password
+            except ValueError:
+                password = None
+            if password:
+                secrets.append(password)
+        secrets.append(raw)
+    # Longest first, so a URL is replaced whole before its password is.
+    return sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+
+def redact(text: str, settings: Settings) -> str:
+    """`text` with every configured secret replaced by ***."""
+    for secret in secret_values(settings):
+        text = text.replace(secret, "***")
+    return text
