@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fitcoach.errors import ConfigError
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # `.env.example` ships empty assignments (OPENAI_API_KEY=): those mean "not set".
+        env_ignore_empty=True,
         validate_default=True,
     )
 
@@ -88,14 +90,6 @@ class Settings(BaseSettings):
 
     voice_context_cache_ttl: int = Field(default=3600, ge=0)
     voice_max_response_tokens: int = Field(default=150, ge=1, le=4096)
-
-    @field_validator("database_url", "redis_url", "livekit_url", *_SECRET_FIELDS, mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        # `.env.example` ships empty assignments (OPENAI_API_KEY=); those mean "not set".
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
 
     @property
     def default_sqlite_path(self) -> Path:

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-console = Console(highlight=False)
-error_console = Console(stderr=True, highlight=False)
+# soft_wrap: status lines stay one line (and greppable) whatever the terminal width.
+console = Console(highlight=False, soft_wrap=True)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 # Exit code for a failure fitcoach did not anticipate (EX_SOFTWARE).
 _UNEXPECTED_EXIT = 70

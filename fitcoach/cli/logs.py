@@ -13,6 +13,8 @@ import typer
 from fitcoach.cli._run import console, error_console, run
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from rich.table import Table
 
     from fitcoach.config import Settings
@@ -39,7 +41,7 @@ def parse_since(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def _user_id(database: Database, user_ref: str | None) -> object:
+async def _user_id(database: Database, user_ref: str | None) -> UUID | None:
     if user_ref is None:
         return None
     from fitcoach import store
@@ -97,7 +99,7 @@ def list_command(
                     session=session,
                     user_id=user_id,
                     since=since_at,
-                    limit=limit,  # type: ignore[arg-type]
+                    limit=limit,
                 )
         finally:
             await database.dispose()
@@ -128,7 +130,7 @@ def tail_command(
 
         database = await store.open_migrated_database(settings)
         try:
-            follower = store.LogFollower(database, user_id=await _user_id(database, user))  # type: ignore[arg-type]
+            follower = store.LogFollower(database, user_id=await _user_id(database, user))
             emit = _Emitter(as_json=as_json, keep=max(lines, 20))
             emit.start(await follower.start(backlog=lines))
             outage = False

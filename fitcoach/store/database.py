@@ -6,7 +6,6 @@ to Postgres (asyncpg). Any URL shown to a user has its password masked.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
+from sqlmodel import col
 
 from fitcoach.store.database import Database
 from fitcoach.store.models import (
@@ -106,15 +107,17 @@ def _working_load(person: DemoUser, lift: PlannedLift) -> float | None:
     )
     # Dumbbells go up in 1 kg steps, bars in 2.5 kg.
     step = 1.0 if lift.reference_kg < 30 else 2.5
-    return max(step, round(lift.reference_kg * scale / step) * step)
+    load: float = max(step, round(lift.reference_kg * scale / step) * step)
+    return load
 
 
 def _portion_scale(person: DemoUser) -> float:
-    return (
+    scale: float = (
         (person.body_weight_kg / _REFERENCE_BODY_WEIGHT_KG) ** 0.75
         * _GOAL_PORTIONS[person.goal]
         * _SEX_PORTIONS[person.sex]
     )
+    return scale
 
 
 @dataclass
@@ -258,7 +261,7 @@ async def seed(database: Database, *, synthetic: int = 0, today: date | None = N
         existing_ids: set[uuid.UUID] = set()
         for start in range(0, len(wanted), 500):
             result = await session.execute(
-                select(User.id).where(User.id.in_(wanted[start : start + 500]))  # type: ignore[attr-defined]
+                select(col(User.id)).where(col(User.id).in_(wanted[start : start + 500]))
             )
             existing_ids.update(result.scalars().all())
     missing = [person for person in people if user_id_for(person.name) not in existing_ids]

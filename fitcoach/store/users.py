@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from fitcoach.errors import AmbiguousUser, UserNotFound
 from fitcoach.store.models import User, UserPreferences, UserProfile
@@ -41,7 +42,10 @@ async def resolve_user(*, session: AsyncSession, user_ref: str) -> User:
     if not name:
         raise UserNotFound("no user given: pass a user id or name")
     result = await session.execute(
-        select(User).where(func.lower(User.name) == name.lower()).order_by(User.created_at).limit(5)
+        select(User)
+        .where(func.lower(User.name) == name.lower())
+        .order_by(col(User.created_at))
+        .limit(5)
     )
     matches = result.scalars().all()
     if not matches:
@@ -62,9 +66,9 @@ class UserSummary:
 async def list_users(*, session: AsyncSession, limit: int | None = None) -> Sequence[UserSummary]:
     statement = (
         select(User, UserProfile, UserPreferences)
-        .outerjoin(UserProfile, UserProfile.user_id == User.id)  # type: ignore[arg-type]
-        .outerjoin(UserPreferences, UserPreferences.user_id == User.id)  # type: ignore[arg-type]
-        .order_by(User.name, User.id)
+        .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .outerjoin(UserPreferences, col(UserPreferences.user_id) == col(User.id))
+        .order_by(col(User.name), col(User.id))
     )
     if limit is not None:
         statement = statement.limit(limit)

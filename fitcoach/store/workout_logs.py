@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from fitcoach.store.database import Database
 from fitcoach.store.models import User, WorkoutLog
@@ -38,10 +39,14 @@ async def insert_workout_sets(*, session: AsyncSession, sets: Sequence[WorkoutSe
     if not sets:
         return 0
     rows = [asdict(workout_set) for workout_set in sets]
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(WorkoutLog).values(rows).on_conflict_do_nothing(index_elements=["id"])
-    statement = statement.returning(WorkoutLog.id)  # type: ignore[attr-defined]
+    statement = (
+        insert(WorkoutLog)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(col(WorkoutLog.id))
+    )
     result = await session.execute(statement)
     inserted = len(result.all())
     await session.commit()
@@ -77,7 +82,7 @@ class LogEntry:
 
 
 def _entries_query() -> Any:
-    return select(WorkoutLog, User.name).join(User, User.id == WorkoutLog.user_id)  # type: ignore[arg-type]
+    return select(WorkoutLog, col(User.name)).join(User, col(User.id) == col(WorkoutLog.user_id))
 
 
 def _to_entry(log: WorkoutLog, user_name: str) -> LogEntry:
@@ -105,10 +110,12 @@ async def list_logs(
     """The newest `limit` sets (by when they were performed), newest first."""
     statement = _entries_query()
     if user_id is not None:
-        statement = statement.where(WorkoutLog.user_id == user_id)
+        statement = statement.where(col(WorkoutLog.user_id) == user_id)
     if since is not None:
-        statement = statement.where(WorkoutLog.logged_at >= since)
-    statement = statement.order_by(WorkoutLog.logged_at.desc(), WorkoutLog.id).limit(limit)  # type: ignore[attr-defined]
+        statement = statement.where(col(WorkoutLog.logged_at) >= since)
+    statement = statement.order_by(col(WorkoutLog.logged_at).desc(), col(WorkoutLog.id)).limit(
+        limit
+    )
     result = await session.execute(statement)
     return [_to_entry(log, name) for log, name in result.all()]
 
@@ -140,48 +147,64 @@ class LogFollower:
 
     def _filtered(self, statement: Any) -> Any:
         if self._user_id is not None:
-            statement = statement.where(WorkoutLog.user_id == self._user_id)
+            statement = statement.where(col(WorkoutLog.user_id) == self._user_id)
         return statement
 
     async def start(self, backlog: int = 10) -> list[LogEntry]:
         """The last `backlog` rows (oldest first); later polls return only newer ones."""
-        statement = self._filtered(_entries_query())
-        statement = statement.order_by(WorkoutLog.created_at.desc(), WorkoutLog.id.desc())  # type: ignore[union-attr, attr-defined]
         async with self._database.session() as session:
-            result = await session.execute(statement.limit(max(backlog, 1)))
-            rows = [_to_entry(log, name) for log, name in result.all()]
-            if not rows:
+            newest = await session.execute(
+                self._filtered(select(func.max(col(WorkoutLog.created_at))))
+            )
+            high_water = newest.scalar_one_or_none()
+            if high_water is None:
                 # Start from the database's own clock, not ours, so no skew can hide rows.
-                now = (await session.execute(select(func.now()))).scalar_one()
-                self._high_water = _as_utc(now)
-        rows.reverse()
-        for entry in rows:
+                high_water = (await session.execute(select(func.now()))).scalar_one()
+            floor = _as_utc(high_water) - self._lookback
+            # Everything in the look-back window counts as seen, or the first poll would
+            # replay it.
+            window = await self._read_window(session, floor)
+            older: list[LogEntry] = []
+            if len(window) < backlog:
+                statement = self._filtered(_entries_query()).where(
+                    col(WorkoutLog.created_at) < floor
+                )
+                statement = statement.order_by(
+                    col(WorkoutLog.created_at).desc(), col(WorkoutLog.id).desc()
+                ).limit(backlog - len(window))
+                result = await session.execute(statement)
+                older = [_to_entry(log, name) for log, name in reversed(result.all())]
+        self._high_water = _as_utc(high_water)
+        for entry in window:
             self._remember(entry)
-        return rows[-backlog:] if backlog > 0 else []
+        return (older + window)[-backlog:] if backlog > 0 else []
 
     def _remember(self, entry: LogEntry) -> None:
         self._seen[entry.id] = entry.created_at
         if self._high_water is None or entry.created_at > self._high_water:
             self._high_water = entry.created_at
 
+    async def _read_window(self, session: AsyncSession, floor: datetime | None) -> list[LogEntry]:
+        statement = self._filtered(_entries_query())
+        if floor is not None:
+            statement = statement.where(col(WorkoutLog.created_at) >= floor)
+        statement = statement.order_by(col(WorkoutLog.created_at), col(WorkoutLog.id))
+        limit = self._batch_limit
+        while True:
+            result = await session.execute(statement.limit(limit))
+            window = [_to_entry(log, name) for log, name in result.all()]
+            # The window is bounded by the look-back, so a full page only means a burst:
+            # read it whole rather than page on a (created_at, id) key, whose text form
+            # differs between SQLite's server default and bound parameters.
+            if len(window) < limit:
+                return window
+            limit *= 4
+
     async def poll(self) -> list[LogEntry]:
         """Rows committed since the last poll, oldest first."""
         floor = None if self._high_water is None else self._high_water - self._lookback
-        statement = self._filtered(_entries_query())
-        if floor is not None:
-            statement = statement.where(WorkoutLog.created_at >= floor)
-        statement = statement.order_by(WorkoutLog.created_at, WorkoutLog.id)  # type: ignore[arg-type]
-        limit = self._batch_limit
         async with self._database.session() as session:
-            while True:
-                result = await session.execute(statement.limit(limit))
-                window = [_to_entry(log, name) for log, name in result.all()]
-                # The window is bounded by the look-back, so a full page only means a burst:
-                # read it whole rather than page on a (created_at, id) key, whose text form
-                # differs between SQLite's server default and bound parameters.
-                if len(window) < limit:
-                    break
-                limit *= 4
+            window = await self._read_window(session, floor)
         fresh = [entry for entry in window if entry.id not in self._seen]
         for entry in fresh:
             self._remember(entry)
