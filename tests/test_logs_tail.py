@@ -98,3 +98,48 @@ def test_tail_shows_a_row_inserted_by_another_process(database_url: str, tmp_pat
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def _read_until(fd: int, needle: str, timeout: float = 20.0) -> str:
+    import select
+    import time
+
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{needle!r} never appeared in:\n{seen}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                seen += os.read(fd, 65536).decode(errors="replace")
+            except OSError:  # the child closed the terminal
+                break
+    return seen
+
+
+def test_tail_on_a_terminal_is_a_live_table_and_ctrl_c_exits_0(sqlite_url: str) -> None:
+    import pty
+
+    env = {"DATABASE_URL": sqlite_url}
+    runner = CliRunner()
+    assert runner.invoke(app, ["seed"], env=env).exit_code == 0
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fitcoach", "logs", "tail", "--interval", "0.1"],
+        env={**os.environ, **env, "COLUMNS": "120", "TERM": "xterm"},
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    try:
+        _read_until(controller, "following workout logs")
+        _insert(sqlite_url, "kenji", "zercher squat")
+        _read_until(controller, "zercher squat")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
