@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     voice_llm_model: str | None = None
     # For openai_compatible: Ollama, llama.cpp server, vLLM, ...
     voice_llm_base_url: str | None = None
+    # The specialists behind ask_specialist_agent; unset: the same as VOICE_LLM_PROVIDER.
+    orchestrator_llm_provider: LLMProvider | None = None
+    orchestrator_llm_model: str | None = None
     # Wrap cloud STT/TTS/LLM in a fallback chain that ends in the local engine.
     voice_provider_fallback: bool = True
 

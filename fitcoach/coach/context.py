@@ -1,0 +1,301 @@
+"""AgentContext: everything a voice turn needs about a user, loaded once, read without I/O.
+
+It is a pydantic model so it can be cached in Redis as JSON and shared between processes.
+"today" is the user's today, in their time zone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import or_, select
+from sqlmodel import col
+
+from fitcoach.coach.training import estimated_1rm
+from fitcoach.errors import UserNotFound
+from fitcoach.store import (
+    Database,
+    MealPlan,
+    PlannedExercise,
+    PlannedMeal,
+    User,
+    UserPreferences,
+    UserProfile,
+    WorkoutLog,
+    WorkoutPlan,
+)
+
+HISTORY_DAYS = 14
+_KG_PER_LB = 0.45359237
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Profile(_Frozen):
+    goal: str
+    experience_level: str
+    body_weight_kg: float
+    height_cm: float
+    age: int
+    sex: str
+
+
+class Preferences(_Frozen):
+    preferred_unit: str  # "kg" or "lb"
+    dietary_preferences: list[str]
+    dietary_restrictions: list[str]
+    training_days: list[int]  # Monday = 0
+    timezone: str
+
+
+class PlannedLift(_Frozen):
+    exercise: str
+    sets: int
+    reps: int
+    target_weight_kg: float | None
+    rest_seconds: int
+
+
+class WorkoutPlanView(_Frozen):
+    name: str
+    notes: str | None
+    exercises: list[PlannedLift]
+
+
+class Meal(_Frozen):
+    name: str
+    items: list[str]
+    calories: int
+    protein_g: float
+    carbs_g: float
+    fat_g: float
+
+
+class MealPlanView(_Frozen):
+    meals: list[Meal]
+
+    @property
+    def calories(self) -> int:
+        return sum(meal.calories for meal in self.meals)
+
+    @property
+    def protein_g(self) -> float:
+        return round(sum(meal.protein_g for meal in self.meals), 1)
+
+
+class LoggedSet(_Frozen):
+    exercise: str
+    reps: int
+    weight_kg: float
+    logged_at: datetime
+
+
+class ExerciseRecord(_Frozen):
+    """The last set and the best set (by estimated one-rep max) of one exercise."""
+
+    exercise: str
+    last: LoggedSet
+    best: LoggedSet
+    best_estimated_1rm_kg: float
+
+
+class AgentContext(_Frozen):
+    user_id: uuid.UUID
+    user_name: str
+    display_name: str
+    profile: Profile | None
+    preferences: Preferences | None
+    today: date
+    # None: a rest day (no plan for today).
+    current_workout_plan: WorkoutPlanView | None
+    current_meal_plan: MealPlanView | None
+    # The next seven days from today, by date; days without a plan are absent.
+    upcoming_workouts: dict[date, WorkoutPlanView]
+    recent_sets: list[LoggedSet]  # the last HISTORY_DAYS days, oldest first
+    records: dict[str, ExerciseRecord]
+    loaded_at: datetime
+
+    @property
+    def preferred_unit(self) -> str:
+        return self.preferences.preferred_unit if self.preferences else "kg"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return user_zone(self.preferences.timezone if self.preferences else "UTC")
+
+    def local_now(self) -> datetime:
+        return datetime.now(UTC).astimezone(self.zone)
+
+    def is_current(self, now: datetime | None = None) -> bool:
+        """False once the user's day has moved on from the day this was loaded for."""
+        moment = (now or datetime.now(UTC)).astimezone(self.zone)
+        return moment.date() == self.today
+
+
+def user_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def kg_to_unit(weight_kg: float, unit: str) -> float:
+    return weight_kg / _KG_PER_LB if unit == "lb" else weight_kg
+
+
+def unit_to_kg(weight: float, unit: str) -> float:
+    return weight * _KG_PER_LB if unit == "lb" else weight
+
+
+def _records(sets: Sequence[LoggedSet]) -> dict[str, ExerciseRecord]:
+    by_exercise: dict[str, list[LoggedSet]] = defaultdict(list)
+    for logged in sets:
+        by_exercise[logged.exercise].append(logged)
+    records = {}
+    for exercise, performed in by_exercise.items():
+        best = max(performed, key=lambda s: (estimated_1rm(s.weight_kg, s.reps), s.logged_at))
+        records[exercise] = ExerciseRecord(
+            exercise=exercise,
+            last=max(performed, key=lambda s: s.logged_at),
+            best=best,
+            best_estimated_1rm_kg=round(estimated_1rm(best.weight_kg, best.reps), 1),
+        )
+    return records
+
+
+async def load_agent_context(
+    database: Database, user_id: uuid.UUID, *, now: datetime | None = None
+) -> AgentContext:
+    """Read a user's context in four queries: person, workout plans, meal plans, history."""
+    now = now or datetime.now(UTC)
+    async with database.session() as session:
+        row = (
+            await session.execute(
+                select(User, UserProfile, UserPreferences)
+                .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
+                .outerjoin(UserPreferences, col(UserPreferences.user_id) == col(User.id))
+                .where(col(User.id) == user_id)
+            )
+        ).first()
+        if row is None:
+            raise UserNotFound(f"no user with id {user_id}")
+        user, profile, preferences = row
+        zone = user_zone(preferences.timezone if preferences else "UTC")
+        today = now.astimezone(zone).date()
+        week = [today + timedelta(days=offset) for offset in range(7)]
+
+        plan_rows = (
+            await session.execute(
+                select(WorkoutPlan, PlannedExercise)
+                .outerjoin(PlannedExercise, col(PlannedExercise.plan_id) == col(WorkoutPlan.id))
+                .where(
+                    col(WorkoutPlan.user_id) == user_id,
+                    or_(
+                        col(WorkoutPlan.weekday).is_not(None), col(WorkoutPlan.plan_date).in_(week)
+                    ),
+                )
+                .order_by(col(WorkoutPlan.id), col(PlannedExercise.position))
+            )
+        ).all()
+        meal_rows = (
+            await session.execute(
+                select(MealPlan, PlannedMeal)
+                .outerjoin(PlannedMeal, col(PlannedMeal.plan_id) == col(MealPlan.id))
+                .where(
+                    col(MealPlan.user_id) == user_id,
+                    or_(
+                        col(MealPlan.weekday) == today.weekday(),
+                        col(MealPlan.plan_date) == today,
+                    ),
+                )
+                .order_by(col(MealPlan.id), col(PlannedMeal.position))
+            )
+        ).all()
+        since = datetime.combine(today - timedelta(days=HISTORY_DAYS), datetime.min.time(), zone)
+        log_rows = (
+            (
+                await session.execute(
+                    select(WorkoutLog)
+                    .where(col(WorkoutLog.user_id) == user_id, col(WorkoutLog.logged_at) >= since)
+                    .order_by(col(WorkoutLog.logged_at))
+                )
+            )
+            .scalars()
+            .all()
+        )
+
+    workouts_by_day: dict[int | date, WorkoutPlanView] = {}
+    lifts: dict[uuid.UUID, list[PlannedLift]] = defaultdict(list)
+    plans: dict[uuid.UUID, WorkoutPlan] = {}
+    for plan, exercise in plan_rows:
+        plans[plan.id] = plan
+        if exercise is not None:
+            lifts[plan.id].append(
+                PlannedLift(
+                    exercise=exercise.exercise,
+                    sets=exercise.sets,
+                    reps=exercise.reps,
+                    target_weight_kg=exercise.target_weight_kg,
+                    rest_seconds=exercise.rest_seconds,
+                )
+            )
+    for plan_id, plan in plans.items():
+        # The schema guarantees exactly one of the two is set.
+        key: int | date = plan.plan_date if plan.plan_date is not None else plan.weekday or 0
+        workouts_by_day[key] = WorkoutPlanView(
+            name=plan.name, notes=plan.notes, exercises=lifts[plan_id]
+        )
+    # A plan for a date overrides the weekday's.
+    upcoming = {
+        day: view
+        for day in week
+        if (view := workouts_by_day.get(day) or workouts_by_day.get(day.weekday())) is not None
+    }
+
+    dated_meals: list[Meal] = []
+    weekday_meals: list[Meal] = []
+    has_dated_plan = False
+    for meal_plan, meal in meal_rows:
+        target = dated_meals if meal_plan.plan_date is not None else weekday_meals
+        has_dated_plan = has_dated_plan or meal_plan.plan_date is not None
+        if meal is not None:
+            target.append(
+                Meal(
+                    name=meal.name,
+                    items=list(meal.items),
+                    calories=meal.calories,
+                    protein_g=meal.protein_g,
+                    carbs_g=meal.carbs_g,
+                    fat_g=meal.fat_g,
+                )
+            )
+    meals = dated_meals if has_dated_plan else weekday_meals
+    recent = [
+        LoggedSet(
+            exercise=log.exercise, reps=log.reps, weight_kg=log.weight_kg, logged_at=log.logged_at
+        )
+        for log in log_rows
+    ]
+    return AgentContext(
+        user_id=user.id,
+        user_name=user.name,
+        display_name=user.display_name,
+        profile=Profile.model_validate(profile, from_attributes=True) if profile else None,
+        preferences=Preferences.model_validate(preferences, from_attributes=True)
+        if preferences
+        else None,
+        today=today,
+        current_workout_plan=upcoming.get(today),
+        current_meal_plan=MealPlanView(meals=meals) if meal_rows else None,
+        upcoming_workouts=upcoming,
+        recent_sets=recent,
+        records=_records(recent),
+        loaded_at=now,
+    )

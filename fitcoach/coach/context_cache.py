@@ -1,0 +1,186 @@
+"""A TTL cache of AgentContexts: in-process by default, shared through Redis when configured.
+
+With Redis every worker process reads the same entries, and an invalidation (a plan changed,
+a set was logged) deletes the entry and is published on a channel, so listeners in every
+process hear it (an agent mid-session reloads its context then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fitcoach.coach.context import AgentContext, load_agent_context
+from fitcoach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fitcoach.config import Settings
+    from fitcoach.store import Database
+
+logger = logging.getLogger(__name__)
+
+InvalidationListener = Callable[[uuid.UUID], Awaitable[None] | None]
+
+_KEY_PREFIX = "fitcoach:context:"
+_CHANNEL = "fitcoach:context:invalidated"
+
+
+class ContextCache(Protocol):
+    async def get(self, user_id: uuid.UUID) -> AgentContext | None: ...
+    async def put(self, context: AgentContext) -> None: ...
+    async def invalidate(self, user_id: uuid.UUID) -> None: ...
+    def add_listener(self, listener: InvalidationListener) -> None: ...
+    async def close(self) -> None: ...
+
+
+async def _notify(listeners: list[InvalidationListener], user_id: uuid.UUID) -> None:
+    for listener in listeners:
+        try:
+            result = listener(user_id)
+            if result is not None:
+                await result
+        except Exception:
+            logger.exception(
+                "context invalidation listener failed", extra={"user_id": str(user_id)}
+            )
+
+
+class MemoryContextCache:
+    """One process's cache; entries live `ttl_seconds`."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[uuid.UUID, tuple[float, AgentContext]] = {}
+        self._listeners: list[InvalidationListener] = []
+
+    async def get(self, user_id: uuid.UUID) -> AgentContext | None:
+        entry = self._entries.get(user_id)
+        if entry is None:
+            return None
+        stored_at, context = entry
+        if time.monotonic() - stored_at > self._ttl:
+            del self._entries[user_id]
+            return None
+        return context
+
+    async def put(self, context: AgentContext) -> None:
+        if self._ttl > 0:
+            self._entries[context.user_id] = (time.monotonic(), context)
+
+    async def invalidate(self, user_id: uuid.UUID) -> None:
+        self._entries.pop(user_id, None)
+        await _notify(self._listeners, user_id)
+
+    def add_listener(self, listener: InvalidationListener) -> None:
+        self._listeners.append(listener)
+
+    async def close(self) -> None:
+        self._entries.clear()
+
+
+class RedisContextCache:
+    """Entries in Redis (SET with EX), invalidations broadcast over pub/sub."""
+
+    def __init__(self, url: str, ttl_seconds: int) -> None:
+        import redis.asyncio as redis
+
+        self._redis: Any = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self._ttl = ttl_seconds
+        self._listeners: list[InvalidationListener] = []
+        self._subscriber: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def get(self, user_id: uuid.UUID) -> AgentContext | None:
+        try:
+            raw = await self._redis.get(_KEY_PREFIX + str(user_id))
+        except Exception as exc:
+            # The cache is an optimisation: a Redis outage means a database read, not a failure.
+            logger.warning("context cache read failed: %s", type(exc).__name__)
+            return None
+        return None if raw is None else AgentContext.model_validate_json(raw)
+
+    async def put(self, context: AgentContext) -> None:
+        if self._ttl <= 0:
+            return
+        try:
+            await self._redis.set(
+                _KEY_PREFIX + str(context.user_id), context.model_dump_json(), ex=self._ttl
+            )
+        except Exception as exc:
+            logger.warning("context cache write failed: %s", type(exc).__name__)
+
+    async def invalidate(self, user_id: uuid.UUID) -> None:
+        try:
+            await self._redis.delete(_KEY_PREFIX + str(user_id))
+            await self._redis.publish(_CHANNEL, str(user_id))
+        except Exception as exc:
+            logger.warning("context cache invalidation failed: %s", type(exc).__name__)
+            await _notify(self._listeners, user_id)  # this process at least
+
+    def add_listener(self, listener: InvalidationListener) -> None:
+        self._listeners.append(listener)
+        if self._subscriber is None:
+            self._subscriber = asyncio.get_running_loop().create_task(self._listen())
+
+    async def wait_subscribed(self) -> None:
+        """Until this process receives invalidations (a publish before that is not heard)."""
+        await self._subscribed.wait()
+
+    async def _listen(self) -> None:
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(_CHANNEL)
+            self._subscribed.set()
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    user_id = uuid.UUID(message["data"].decode())
+                except (ValueError, AttributeError):
+                    continue
+                await _notify(self._listeners, user_id)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    async def close(self) -> None:
+        if self._subscriber is not None:
+            self._subscriber.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._subscriber
+        await self._redis.aclose()
+
+
+def context_cache_from_settings(settings: Settings) -> ContextCache:
+    """Redis when REDIS_URL is set, else an in-process cache; TTL from VOICE_CONTEXT_CACHE_TTL."""
+    ttl = settings.voice_context_cache_ttl
+    if settings.redis_url is None:
+        return MemoryContextCache(ttl)
+    url = settings.redis_url.get_secret_value()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return RedisContextCache(url, ttl)
+
+
+class ContextLoader:
+    """Serves AgentContexts from the cache, loading from the database on a miss."""
+
+    def __init__(self, database: Database, cache: ContextCache) -> None:
+        self.database = database
+        self.cache = cache
+
+    async def load(self, user_id: uuid.UUID) -> AgentContext:
+        cached = await self.cache.get(user_id)
+        if cached is not None and cached.is_current():
+            return cached
+        context = await load_agent_context(self.database, user_id)
+        await self.cache.put(context)
+        return context
+
+    async def invalidate(self, user_id: uuid.UUID) -> None:
+        await self.cache.invalidate(user_id)
