@@ -312,3 +312,18 @@ def test_fitcoach_ask_prints_the_specialist_and_answer(sqlite_url: str) -> None:
     assert bad.exit_code == 2 and "unknown specialist" in bad.stderr
     unknown = runner.invoke(app, ["ask", "-u", "nobody", "hi"], env=env)
     assert unknown.exit_code == 4
+
+
+def test_a_missing_provider_package_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def without_anthropic(name: str, *args: object) -> object:
+        return None if name == "langchain_anthropic" else real_find_spec(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_anthropic)
+    with pytest.raises(ConfigError, match=r"pip install 'fitcoach\[anthropic\]'"):
+        build_chat_model(load_settings(voice_llm_provider="anthropic", anthropic_api_key="k"))
