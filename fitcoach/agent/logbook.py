@@ -1,0 +1,400 @@
+"""The durable logbook: a confirmed set is on local disk before the agent says "Logged", and a
+background writer moves it to the main database whenever that database is reachable.
+
+    voice turn --append()--> journal (SQLite file, WAL)  --writer--> workout_logs (main DB)
+
+The journal is a local SQLite file, so a set survives a database outage, SIGTERM and kill -9
+of the worker alike: what is in the journal is delivered on the next start. Each set carries
+the UUID it was confirmed with and the main database skips ids it already has, so delivering
+a set twice (say, a crash between the insert and the journal delete) stores it once. The
+voice path only ever touches the journal; the main database is the writer's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import sqlite3
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from fitcoach.errors import FitcoachError
+from fitcoach.store import Database, WorkoutSet, insert_workout_sets
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_FILE = "logbook.db"
+BATCH_SIZE = 500
+# Exponential backoff between failed deliveries: 0.2 s doubling to 30 s, with jitter.
+BACKOFF_START_S = 0.2
+BACKOFF_MAX_S = 30.0
+# The writer also looks for work this often, to pick up sets a crashed process left behind.
+IDLE_POLL_S = 1.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending_sets (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    reps INTEGER NOT NULL,
+    weight_kg REAL NOT NULL,
+    logged_at TEXT NOT NULL,
+    session_id TEXT,
+    confirmed_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rejected_sets (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    reps INTEGER NOT NULL,
+    weight_kg REAL NOT NULL,
+    logged_at TEXT NOT NULL,
+    session_id TEXT,
+    rejected_at REAL NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+
+
+class JournalUnavailable(FitcoachError):
+    """The local journal cannot be written: nothing may be confirmed."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class _Pending:
+    workout_set: WorkoutSet
+    confirmed_at: float  # wall clock, for the confirmation-to-row latency
+
+
+class Journal:
+    """The on-disk queue. All calls run on one dedicated thread, in order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logbook-journal")
+        self._connection: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a committed append survives the process being killed.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(_SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], object]) -> object:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, lambda: fn(self._open()))
+        except sqlite3.Error as exc:
+            raise JournalUnavailable(
+                f"cannot write the logbook journal at {self.path}: {exc}"
+            ) from exc
+
+    async def append(self, workout_set: WorkoutSet) -> None:
+        row = (
+            str(workout_set.id),
+            str(workout_set.user_id),
+            workout_set.exercise,
+            workout_set.reps,
+            workout_set.weight_kg,
+            workout_set.logged_at.astimezone(UTC).isoformat(),
+            str(workout_set.session_id) if workout_set.session_id else None,
+            time.time(),
+        )
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO pending_sets (id, user_id, exercise, reps, weight_kg, "
+                "logged_at, session_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        )
+
+    async def oldest(self, limit: int) -> list[_Pending]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT id, user_id, exercise, reps, weight_kg, logged_at, session_id, "
+                "confirmed_at FROM pending_sets ORDER BY confirmed_at, id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        )
+        assert isinstance(rows, list)
+        return [
+            _Pending(
+                WorkoutSet(
+                    id=uuid.UUID(row[0]),
+                    user_id=uuid.UUID(row[1]),
+                    exercise=row[2],
+                    reps=row[3],
+                    weight_kg=row[4],
+                    logged_at=datetime.fromisoformat(row[5]),
+                    session_id=uuid.UUID(row[6]) if row[6] else None,
+                ),
+                row[7],
+            )
+            for row in rows
+        ]
+
+    async def remove(self, ids: Sequence[uuid.UUID]) -> None:
+        keys = [(str(i),) for i in ids]
+
+        def delete(db: sqlite3.Connection) -> None:
+            with db:  # one transaction
+                db.execute("BEGIN")
+                db.executemany("DELETE FROM pending_sets WHERE id = ?", keys)
+
+        await self._run(delete)
+
+    async def reject(self, pending: _Pending, reason: str) -> None:
+        s = pending.workout_set
+
+        def move(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN")
+                db.execute(
+                    "INSERT OR REPLACE INTO rejected_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        str(s.id),
+                        str(s.user_id),
+                        s.exercise,
+                        s.reps,
+                        s.weight_kg,
+                        s.logged_at.isoformat(),
+                        str(s.session_id) if s.session_id else None,
+                        time.time(),
+                        reason,
+                    ),
+                )
+                db.execute("DELETE FROM pending_sets WHERE id = ?", (str(s.id),))
+
+        await self._run(move)
+
+    async def count(self) -> int:
+        """Sets waiting for the main database."""
+        value = await self._run(
+            lambda db: db.execute("SELECT count(*) FROM pending_sets").fetchone()[0]
+        )
+        assert isinstance(value, int)
+        return value
+
+    async def rejected(self) -> list[tuple[str, str]]:
+        """(set id, reason) of the sets the main database refused for good."""
+        rows = await self._run(
+            lambda db: db.execute("SELECT id, reason FROM rejected_sets").fetchall()
+        )
+        assert isinstance(rows, list)
+        return [(row[0], row[1]) for row in rows]
+
+    async def close(self) -> None:
+        def close(_: sqlite3.Connection) -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        if self._connection is not None:
+            await self._run(close)
+        self._executor.shutdown(wait=True)
+
+
+@dataclass
+class LogbookStats:
+    """What an operator watches: backlog, throughput, failures and latency."""
+
+    queue_depth: int
+    delivered: int
+    failed_attempts: int
+    rejected: int
+    last_error: str | None
+    # Seconds from confirmation to the row committed in the main database (recent sets).
+    write_latency_p50_s: float | None
+    write_latency_p95_s: float | None
+    recent_latencies: list[float] = field(default_factory=list, repr=False)
+
+
+DeliveredListener = Callable[[list[WorkoutSet]], Awaitable[None] | None]
+
+
+class Logbook:
+    """Confirm sets durably now; write them to the main database in the background."""
+
+    def __init__(self, database: Database, journal_path: Path) -> None:
+        self._database = database
+        self._journal = Journal(journal_path)
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._delivered = 0
+        self._failed_attempts = 0
+        self._rejected = 0
+        self._last_error: str | None = None
+        self._latencies: deque[float] = deque(maxlen=1000)
+        self._listeners: list[DeliveredListener] = []
+
+    @property
+    def journal_path(self) -> Path:
+        return self._journal.path
+
+    def add_delivered_listener(self, listener: DeliveredListener) -> None:
+        """Called with each batch once it is in the main database (e.g. to refresh context)."""
+        self._listeners.append(listener)
+
+    async def append(self, workout_set: WorkoutSet) -> None:
+        """Make `workout_set` durable; returns once it is on disk. Never touches the main DB."""
+        await self._journal.append(workout_set)
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background writer (it first delivers anything left from before)."""
+        if self._writer is None:
+            self._stopping = False
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_forever(), name="logbook-writer"
+            )
+
+    async def drain(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+        """Deliver everything queued, then stop the writer. True when the journal is empty.
+
+        Sets still queued when the timeout passes (the database is down) stay in the journal
+        and are delivered by the next process that starts a logbook on it.
+        """
+        self.start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while await self._journal.count() > 0:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            self._wake.set()
+            await asyncio.sleep(0.05)
+        empty = await self._journal.count() == 0
+        await self.stop()
+        return empty
+
+    async def stop(self) -> None:
+        """Stop the writer without waiting for the queue (the journal keeps what is left)."""
+        self._stopping = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+
+    async def close(self) -> None:
+        await self.stop()
+        await self._journal.close()
+
+    async def stats(self) -> LogbookStats:
+        latencies = sorted(self._latencies)
+
+        def quantile(q: float) -> float | None:
+            if not latencies:
+                return None
+            return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+        return LogbookStats(
+            queue_depth=await self._journal.count(),
+            delivered=self._delivered,
+            failed_attempts=self._failed_attempts,
+            rejected=self._rejected,
+            last_error=self._last_error,
+            write_latency_p50_s=quantile(0.5),
+            write_latency_p95_s=quantile(0.95),
+            recent_latencies=list(self._latencies),
+        )
+
+    async def _write_forever(self) -> None:
+        backoff = BACKOFF_START_S
+        while not self._stopping:
+            try:
+                batch = await self._journal.oldest(BATCH_SIZE)
+                if not batch:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+                    continue
+                await self._deliver(batch)
+                backoff = BACKOFF_START_S
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Keep going whatever happens: the sets are safe in the journal.
+                self._failed_attempts += 1
+                self._last_error = (
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+                )
+                logger.error(
+                    "logbook delivery failed, retrying in %.1f s: %s",
+                    backoff,
+                    self._last_error,
+                    extra={"queue": str(self._journal.path)},
+                )
+                await asyncio.sleep(backoff * (0.5 + random.random()))
+                backoff = min(BACKOFF_MAX_S, backoff * 2)
+
+    async def _deliver(self, batch: list[_Pending]) -> None:
+        sets = [pending.workout_set for pending in batch]
+        try:
+            async with self._database.sessions() as session:
+                await insert_workout_sets(session=session, sets=sets)
+        except IntegrityError:
+            # One bad set (say, its user was deleted) must not hold up the rest: deliver one
+            # by one and set aside the ones the database refuses for good.
+            await self._deliver_one_by_one(batch)
+            return
+        await self._done(batch)
+
+    async def _deliver_one_by_one(self, batch: list[_Pending]) -> None:
+        delivered = []
+        for pending in batch:
+            try:
+                async with self._database.sessions() as session:
+                    await insert_workout_sets(session=session, sets=[pending.workout_set])
+                delivered.append(pending)
+            except IntegrityError as exc:
+                reason = str(exc.orig).splitlines()[0][:300] if exc.orig else "integrity error"
+                await self._journal.reject(pending, reason)
+                self._rejected += 1
+                logger.error(
+                    "logbook rejected a set the database refuses: %s",
+                    reason,
+                    extra={
+                        "set_id": str(pending.workout_set.id),
+                        "user_id": str(pending.workout_set.user_id),
+                    },
+                )
+        await self._done(delivered)
+
+    async def _done(self, delivered: list[_Pending]) -> None:
+        if not delivered:
+            return
+        await self._journal.remove([pending.workout_set.id for pending in delivered])
+        now = time.time()
+        self._latencies.extend(max(0.0, now - pending.confirmed_at) for pending in delivered)
+        self._delivered += len(delivered)
+        sets = [pending.workout_set for pending in delivered]
+        for listener in self._listeners:
+            try:
+                result = listener(sets)
+                if result is not None:
+                    await result
+            except Exception:
+                logger.exception("logbook delivery listener failed")
+
+
+def journal_path_for(data_dir: Path) -> Path:
+    return data_dir / JOURNAL_FILE

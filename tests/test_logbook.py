@@ -1,0 +1,308 @@
+"""The durable logbook against real SQLite and Postgres: nothing confirmed is lost or doubled,
+through writer errors, a database outage and kill -9 of the process that confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlmodel import col
+
+from fitcoach.agent import logbook as logbook_module
+from fitcoach.agent.logbook import Logbook
+from fitcoach.config import load_settings
+from fitcoach.store import Database, WorkoutLog, WorkoutSet, open_database, seed, user_id_for
+from tests.tcp_proxy import TcpProxy
+
+HYPOTHESIS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+exercises = st.text(min_size=1, max_size=255).filter(lambda s: s.strip() and "\x00" not in s)
+
+
+def a_set(user: str = "demo", **values: object) -> WorkoutSet:
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "user_id": user_id_for(user),
+        "exercise": "squat",
+        "reps": 5,
+        "weight_kg": 100.0,
+        "logged_at": datetime.now(UTC),
+    }
+    fields.update(values)
+    return WorkoutSet(**fields)  # type: ignore[arg-type]
+
+
+async def stored_counts(database: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    async with database.session() as session:
+        rows = await session.execute(
+            select(WorkoutLog.id, func.count())
+            .where(col(WorkoutLog.id).in_(ids))
+            .group_by(col(WorkoutLog.id))
+        )
+        found = {row[0]: row[1] for row in rows.all()}
+    return {i: found.get(i, 0) for i in ids}
+
+
+@pytest.fixture
+async def seeded(database: Database) -> Database:
+    await seed(database)
+    return database
+
+
+@pytest.fixture
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logbook_module, "BACKOFF_START_S", 0.01)
+    monkeypatch.setattr(logbook_module, "BACKOFF_MAX_S", 0.05)
+
+
+@HYPOTHESIS
+@given(exercise=exercises, reps=st.integers(1, 1000), weight=st.floats(0, 1000))
+async def test_property_3_and_4_a_set_is_queued_and_confirmed_without_the_database(
+    tmp_path: Path, exercise: str, reps: int, weight: float
+) -> None:
+    """Feature: livekit-voice-agent, Property 3: Workout logging queues immediately.
+    Feature: livekit-voice-agent, Property 4: Workout logging returns immediately.
+
+    Appending needs only the local journal: with the main database unreachable it still
+    returns, and the set is queued.
+    """
+    unreachable = open_database(load_settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
+    logbook = Logbook(unreachable, tmp_path / f"{uuid.uuid4().hex}.db")
+    workout_set = a_set(exercise=exercise, reps=reps, weight_kg=weight)
+    await asyncio.wait_for(logbook.append(workout_set), 5)
+    queued = await logbook._journal.oldest(10)
+    assert [p.workout_set for p in queued] == [workout_set]
+    assert (await logbook.stats()).queue_depth == 1
+    await logbook.close()
+    await unreachable.dispose()
+
+
+@HYPOTHESIS
+@given(
+    batch=st.lists(
+        st.tuples(exercises, st.integers(1, 1000), st.floats(0, 1000)), min_size=1, max_size=20
+    )
+)
+async def test_property_5_queued_sets_are_persisted(
+    seeded: Database, tmp_path: Path, batch: list
+) -> None:  # type: ignore[type-arg]
+    """Feature: livekit-voice-agent, Property 5: Queued logs are persisted.
+
+    Every appended set reaches workout_logs, exactly once, with its values intact.
+    """
+    logbook = Logbook(seeded, tmp_path / f"{uuid.uuid4().hex}.db")
+    sets = [a_set(exercise=e, reps=r, weight_kg=w) for e, r, w in batch]
+    for workout_set in sets:
+        await logbook.append(workout_set)
+    assert await logbook.drain(timeout=30)
+    counts = await stored_counts(seeded, [s.id for s in sets])
+    assert set(counts.values()) == {1}
+    async with seeded.session() as session:
+        stored = await session.get(WorkoutLog, sets[0].id)
+    assert (
+        stored is not None and stored.exercise == sets[0].exercise and stored.reps == sets[0].reps
+    )
+    await logbook.close()
+
+
+@HYPOTHESIS
+@given(
+    failures=st.integers(1, 4),
+    error=st.sampled_from([ConnectionError, TimeoutError, RuntimeError, OSError]),
+)
+async def test_property_6_the_writer_logs_errors_and_keeps_going(
+    seeded: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fast_backoff: None,
+    caplog: pytest.LogCaptureFixture,
+    failures: int,
+    error: type[Exception],
+) -> None:
+    """Feature: livekit-voice-agent, Property 6: Log worker handles errors gracefully.
+
+    Whatever the database throws, the writer logs it, backs off and delivers afterwards.
+    """
+    real_insert = logbook_module.insert_workout_sets
+    remaining = [failures]
+
+    async def flaky_insert(**kwargs: object) -> int:
+        if remaining[0] > 0:
+            remaining[0] -= 1
+            raise error("database hiccup")
+        return await real_insert(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logbook_module, "insert_workout_sets", flaky_insert)
+    caplog.clear()
+    logbook = Logbook(seeded, tmp_path / f"{uuid.uuid4().hex}.db")
+    sets = [a_set(), a_set()]
+    for workout_set in sets:
+        await logbook.append(workout_set)
+    assert await logbook.drain(timeout=30)
+    stats = await logbook.stats()
+    assert stats.failed_attempts == failures and stats.delivered == 2
+    assert error.__name__ in (stats.last_error or "")
+    failures_logged = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.ERROR and "logbook delivery failed" in r.message
+    ]
+    assert len(failures_logged) == failures
+    assert set((await stored_counts(seeded, [s.id for s in sets])).values()) == {1}
+    await logbook.close()
+
+
+async def test_a_set_the_database_refuses_is_set_aside_and_the_rest_delivered(
+    seeded: Database, tmp_path: Path
+) -> None:
+    logbook = Logbook(seeded, tmp_path / "journal.db")
+    orphan = a_set()
+    orphan = WorkoutSet(**{**orphan.__dict__, "user_id": uuid.uuid4()})  # no such user
+    good = [a_set(), a_set(user="maria")]
+    for workout_set in (good[0], orphan, good[1]):
+        await logbook.append(workout_set)
+    assert await logbook.drain(timeout=30)
+    assert set((await stored_counts(seeded, [s.id for s in good])).values()) == {1}
+    rejected = await logbook._journal.rejected()
+    assert [r[0] for r in rejected] == [str(orphan.id)]
+    assert (await logbook.stats()).rejected == 1
+    await logbook.close()
+
+
+async def test_stats_report_depth_and_confirmation_to_row_latency(
+    seeded: Database, tmp_path: Path
+) -> None:
+    logbook = Logbook(seeded, tmp_path / "journal.db")
+    for _ in range(5):
+        await logbook.append(a_set())
+    before = await logbook.stats()
+    assert before.queue_depth == 5 and before.delivered == 0 and before.write_latency_p50_s is None
+    assert await logbook.drain(timeout=30)
+    after = await logbook.stats()
+    assert after.queue_depth == 0 and after.delivered == 5
+    assert after.write_latency_p50_s is not None and after.write_latency_p95_s is not None
+    await logbook.close()
+
+
+_CONFIRMER = """
+import asyncio, sys, uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from fitcoach.agent.logbook import Logbook
+from fitcoach.config import load_settings
+from fitcoach.store import WorkoutSet, open_database, user_id_for
+
+async def main():
+    database = open_database(load_settings(database_url=sys.argv[1]))
+    logbook = Logbook(database, Path(sys.argv[2]))
+    logbook.start()
+    while True:
+        workout_set = WorkoutSet(id=uuid.uuid4(), user_id=user_id_for("demo"), exercise="deadlift",
+                                 reps=3, weight_kg=150.0, logged_at=datetime.now(UTC))
+        await logbook.append(workout_set)
+        print(f"Logged {workout_set.id}", flush=True)  # the agent's confirmation
+        await asyncio.sleep(0.005)
+
+asyncio.run(main())
+"""
+
+
+async def test_kill_9_loses_no_confirmed_set_and_doubles_none(
+    seeded: Database, database_url: str, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.db"
+    confirmed: list[uuid.UUID] = []
+    for kill in range(4):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _CONFIRMER,
+            database_url,
+            str(journal),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        wanted = 20 + kill * 15
+        while wanted > 0:
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            if line.startswith(b"Logged "):
+                confirmed.append(uuid.UUID(line.split()[1].decode()))
+                wanted -= 1
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        # Whatever the killed process printed after our last read was confirmed too.
+        for line in (await process.stdout.read()).splitlines():
+            if line.startswith(b"Logged "):
+                confirmed.append(uuid.UUID(line.split()[1].decode()))
+    restarted = Logbook(seeded, journal)
+    assert await restarted.drain(timeout=60)
+    counts = await stored_counts(seeded, confirmed)
+    lost = [i for i, n in counts.items() if n == 0]
+    doubled = [i for i, n in counts.items() if n > 1]
+    assert (len(confirmed), lost, doubled) == (len(set(confirmed)), [], [])
+    await restarted.close()
+
+
+async def test_database_outage_mid_stream_delays_rows_not_confirmations(
+    postgres_url: str, tmp_path: Path, fast_backoff: None
+) -> None:
+    from fitcoach.store import upgrade
+
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    database = open_database(load_settings(database_url=through_proxy))
+    await upgrade(database)
+    await seed(database)
+    logbook = Logbook(database, tmp_path / "journal.db")
+    logbook.start()
+    before = [a_set() for _ in range(5)]
+    for workout_set in before:
+        await logbook.append(workout_set)
+    await proxy.cut()
+    during = [a_set() for _ in range(20)]
+    for workout_set in during:
+        await asyncio.wait_for(logbook.append(workout_set), 5)  # confirmed while the DB is gone
+    await asyncio.sleep(0.5)
+    assert (await logbook.stats()).queue_depth >= 1
+    await proxy.start()
+    assert await logbook.drain(timeout=60)
+    counts = await stored_counts(database, [s.id for s in before + during])
+    assert set(counts.values()) == {1}
+    assert (await logbook.stats()).failed_attempts >= 1
+    await logbook.close()
+    await database.dispose()
+    await proxy.cut()
+
+
+def test_journal_in_an_unwritable_place_refuses_to_confirm(tmp_path: Path) -> None:
+    from fitcoach.agent.logbook import JournalUnavailable
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    async def attempt() -> None:
+        database = open_database(load_settings(database_url="sqlite://"))
+        logbook = Logbook(database, blocker / "journal.db")
+        try:
+            await logbook.append(a_set())
+        finally:
+            await logbook.close()
+            await database.dispose()
+
+    with pytest.raises((JournalUnavailable, OSError)):
+        asyncio.run(attempt())
+    assert os.path.isfile(blocker)
