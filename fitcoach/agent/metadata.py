@@ -1,0 +1,57 @@
+"""Room metadata: who the session is for, and which coach they asked for.
+
+    {"user_id": "<uuid>", "agent_type": "workout|diet|supplement|general",
+     "session_type": "voice", "created_at": "2026-02-02T10:30:00Z"}
+
+Anything else is refused with a reason that can be logged as it is (the raw metadata is
+never echoed in full: it is user-controlled and can be huge).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fitcoach.agent.instructions import AgentType
+from fitcoach.errors import FitcoachError
+
+MAX_METADATA_BYTES = 64 * 1024
+
+
+class InvalidRoomMetadata(FitcoachError):
+    """The room's metadata does not say who the session is for."""
+
+
+class RoomMetadata(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    user_id: uuid.UUID
+    agent_type: AgentType = "general"
+    session_type: str | None = Field(default=None, max_length=50)
+    created_at: datetime | None = None
+
+
+def parse_room_metadata(raw: str | None) -> RoomMetadata:
+    if raw is None or not raw.strip():
+        raise InvalidRoomMetadata("room metadata is empty: it must name a user_id")
+    if len(raw.encode("utf-8", errors="replace")) > MAX_METADATA_BYTES:
+        raise InvalidRoomMetadata(f"room metadata is larger than {MAX_METADATA_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidRoomMetadata("room metadata is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidRoomMetadata("room metadata must be a JSON object")
+    if data.get("agent_type") is None:
+        data.pop("agent_type", None)  # null or absent: the general coach
+    try:
+        return RoomMetadata.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            field = ".".join(str(part) for part in error["loc"]) or "metadata"
+            problems.append(f"{field}: {error['msg']}")
+        raise InvalidRoomMetadata("room metadata rejected (" + "; ".join(problems) + ")") from None
