@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     )
 
     # Unset: SQLite at <data_dir>/fitcoach.db. A URL may hold a password, hence SecretStr.
+    # The worker's health endpoint (GET / answers 200 while the worker is healthy).
+    health_port: int = Field(
+        default=8081,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("FITCOACH_HEALTH_PORT", "health_port"),
+    )
+
     database_url: SecretStr | None = None
     redis_url: SecretStr | None = None
 

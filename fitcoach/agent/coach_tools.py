@@ -234,7 +234,7 @@ class CoachTools:
 
     # -- ask_specialist_agent -------------------------------------------------------------
 
-    async def ask_specialist(self, query: str, specialist: str) -> str:
+    async def ask_specialist(self, query: str, specialist: str | None) -> str:
         started = time.perf_counter()
         try:
             if self.orchestrator is None:

@@ -1,0 +1,238 @@
+"""One function builds the AgentSession from Settings: VAD, STT, LLM and TTS.
+
+Cloud providers are LiveKit plugins; a chosen provider without its key is a ConfigError
+here, when the worker starts, not at the first utterance. With VOICE_PROVIDER_FALLBACK a
+cloud engine is wrapped in the framework's FallbackAdapter with the local engine last.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fitcoach.coach.providers import DEFAULT_MODELS, TEMPERATURE
+from fitcoach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from livekit.agents import AgentSession, llm, stt, tts, vad
+
+    from fitcoach.config import Settings
+
+logger = logging.getLogger(__name__)
+
+# Plain VAD end-of-turn: the framework's learned turn detector needs a model download that an
+# offline machine cannot make. 0.5 s of silence ends a turn (shorter splits natural pauses).
+TURN_HANDLING: dict[str, Any] = {
+    "turn_detection": "vad",
+    "endpointing": {"min_delay": 0.5, "max_delay": 3.0},
+}
+
+
+class LocalEngineUnavailable(ConfigError):
+    """A `local` engine was chosen but this installation cannot provide it."""
+
+
+@dataclass
+class LocalEngines:
+    """Offline engines built once per process (in the worker's prewarm)."""
+
+    stt: stt.STT[Any] | None = None
+    tts: tts.TTS[Any] | None = None
+    llm: llm.LLM[Any] | None = None
+
+
+def _require_plugin(module: str, extra: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(
+            f"this provider needs its LiveKit plugin: pip install 'fitcoach[{extra}]'"
+        )
+
+
+def _key(settings: Settings, name: str, provider: str) -> str:
+    secret = getattr(settings, name)
+    if secret is None:
+        raise ConfigError(
+            f"VOICE provider {provider} needs {name.upper()}; set it or choose the local engine"
+        )
+    value: str = secret.get_secret_value()
+    return value
+
+
+def _local(engine: Any, kind: str) -> Any:
+    if engine is None:
+        raise LocalEngineUnavailable(
+            f"no local {kind} engine is available in this installation; choose a cloud "
+            f"provider for {kind} (see `fitcoach config`)"
+        )
+    return engine
+
+
+def load_vad() -> vad.VAD:
+    """Silero VAD: its ONNX model ships inside the plugin, so this works offline."""
+    from livekit.plugins import silero
+
+    return silero.VAD.load()
+
+
+def build_stt(settings: Settings, *, vad: vad.VAD, local: LocalEngines) -> stt.STT[Any]:
+    from livekit.agents import stt as lk_stt
+
+    if settings.voice_stt_provider == "local":
+        return _wrap_streaming(_local(local.stt, "speech-to-text"), vad)
+    _require_plugin("livekit.plugins.deepgram", "deepgram")
+    from livekit.plugins import deepgram
+
+    cloud = deepgram.STT(
+        model=settings.deepgram_model,
+        language="en-US",
+        api_key=_key(settings, "deepgram_api_key", "deepgram"),
+    )
+    if settings.voice_provider_fallback and local.stt is not None:
+        return lk_stt.FallbackAdapter([cloud, local.stt], vad=vad)
+    return cloud
+
+
+def _wrap_streaming(engine: stt.STT[Any], vad: vad.VAD) -> stt.STT[Any]:
+    """A non-streaming STT transcribes what the VAD cuts out."""
+    from livekit.agents import stt as lk_stt
+
+    if engine.capabilities.streaming:
+        return engine
+    return lk_stt.StreamAdapter(stt=engine, vad=vad)
+
+
+def build_tts(settings: Settings, *, local: LocalEngines) -> tts.TTS[Any]:
+    from livekit.agents import tts as lk_tts
+
+    if settings.voice_tts_provider == "local":
+        return _local(local.tts, "text-to-speech")  # type: ignore[no-any-return]
+    _require_plugin("livekit.plugins.cartesia", "cartesia")
+    from livekit.plugins import cartesia
+
+    cloud = cartesia.TTS(
+        model=settings.cartesia_model,
+        voice=settings.cartesia_voice,
+        speed=settings.cartesia_speed,
+        api_key=_key(settings, "cartesia_api_key", "cartesia"),
+    )
+    if settings.voice_provider_fallback and local.tts is not None:
+        return lk_tts.FallbackAdapter([cloud, local.tts])
+    return cloud
+
+
+def build_llm(settings: Settings, *, local: LocalEngines) -> llm.LLM[Any]:
+    from livekit.agents import llm as lk_llm
+
+    provider = settings.voice_llm_provider
+    if provider == "local":
+        return _local(local.llm, "language model")  # type: ignore[no-any-return]
+    model = settings.voice_llm_model
+    tokens = settings.voice_max_response_tokens
+    cloud: llm.LLM[Any]
+    if provider in ("openai", "openai_compatible"):
+        _require_plugin("livekit.plugins.openai", "openai")
+        from livekit.plugins import openai
+
+        if provider == "openai":
+            cloud = openai.LLM(
+                model=model or DEFAULT_MODELS["openai"],
+                api_key=_key(settings, "openai_api_key", "openai"),
+                temperature=TEMPERATURE,
+                max_completion_tokens=tokens,
+            )
+        else:
+            if not settings.voice_llm_base_url or not model:
+                raise ConfigError(
+                    "openai_compatible needs VOICE_LLM_BASE_URL and VOICE_LLM_MODEL "
+                    "(e.g. http://localhost:11434/v1 and llama3.2)"
+                )
+            key = settings.openai_api_key
+            cloud = openai.LLM(
+                model=model,
+                base_url=settings.voice_llm_base_url,
+                api_key=key.get_secret_value() if key else "not-needed",
+                temperature=TEMPERATURE,
+                max_completion_tokens=tokens,
+            )
+    elif provider == "anthropic":
+        _require_plugin("livekit.plugins.anthropic", "anthropic")
+        from livekit.plugins import anthropic
+
+        cloud = anthropic.LLM(
+            model=model or DEFAULT_MODELS["anthropic"],
+            api_key=_key(settings, "anthropic_api_key", "anthropic"),
+            temperature=TEMPERATURE,
+            max_tokens=tokens,
+        )
+    else:
+        _require_plugin("livekit.plugins.google", "google")
+        from livekit.plugins import google
+
+        cloud = google.LLM(
+            model=model or DEFAULT_MODELS["google"],
+            api_key=_key(settings, "google_api_key", "google"),
+            temperature=TEMPERATURE,
+            max_output_tokens=tokens,
+        )
+    if settings.voice_provider_fallback and local.llm is not None:
+        return lk_llm.FallbackAdapter([cloud, local.llm])
+    return cloud
+
+
+def build_session(
+    settings: Settings, *, vad: vad.VAD | None = None, local: LocalEngines | None = None
+) -> AgentSession[Any]:
+    """The AgentSession for these settings; raises ConfigError for a provider it cannot build."""
+    from livekit.agents import AgentSession
+
+    engines = local or LocalEngines()
+    voice_activity = vad or load_vad()
+    return AgentSession(
+        vad=voice_activity,
+        stt=build_stt(settings, vad=voice_activity, local=engines),
+        llm=build_llm(settings, local=engines),
+        tts=build_tts(settings, local=engines),
+        turn_handling=TURN_HANDLING,  # type: ignore[arg-type]
+    )
+
+
+def local_engine_kinds() -> set[str]:
+    """Which local engines this installation can build ("stt", "tts", "llm")."""
+    return set()
+
+
+def check_providers(settings: Settings) -> None:
+    """Fail fast, with the fix in the message, for any provider the session could not build."""
+    choices = (
+        ("stt", settings.voice_stt_provider, "speech-to-text"),
+        ("tts", settings.voice_tts_provider, "text-to-speech"),
+        ("llm", settings.voice_llm_provider, "language model"),
+    )
+    available = local_engine_kinds()
+    for kind, provider, label in choices:
+        if provider == "local" and kind not in available:
+            raise LocalEngineUnavailable(
+                f"no local {label} engine is available in this installation; choose a cloud "
+                f"provider for it (see .env.example)"
+            )
+    plugins = {
+        "deepgram": ("livekit.plugins.deepgram", "deepgram", "deepgram_api_key"),
+        "cartesia": ("livekit.plugins.cartesia", "cartesia", "cartesia_api_key"),
+        "openai": ("livekit.plugins.openai", "openai", "openai_api_key"),
+        "anthropic": ("livekit.plugins.anthropic", "anthropic", "anthropic_api_key"),
+        "google": ("livekit.plugins.google", "google", "google_api_key"),
+        "openai_compatible": ("livekit.plugins.openai", "openai", None),
+    }
+    for _, provider, _ in choices:
+        if provider == "local":
+            continue
+        module, extra, key = plugins[provider]
+        _require_plugin(module, extra)
+        if key is not None:
+            _key(settings, key, provider)
+    if settings.voice_llm_provider == "openai_compatible" and not (
+        settings.voice_llm_base_url and settings.voice_llm_model
+    ):
+        raise ConfigError("openai_compatible needs VOICE_LLM_BASE_URL and VOICE_LLM_MODEL")

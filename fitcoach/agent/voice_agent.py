@@ -1,0 +1,222 @@
+"""FitnessVoiceAgent: the LiveKit Agent with fitcoach's four tools, as the seed designs it.
+
+agent = FitnessVoiceAgent(user_id, agent_type, services=services)
+await agent.initialize_orchestrator()   # context + orchestrator, before joining the room
+await agent.start_log_worker()          # the durable logbook's writer
+...
+await agent.cleanup()                   # drain the logbook, detach listeners
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from typing import Annotated, Any
+
+from livekit.agents import Agent, RunContext, function_tool
+from pydantic import Field
+
+from fitcoach.agent.coach_tools import CoachTools
+from fitcoach.agent.instructions import AGENT_TYPES, AgentType, greeting_for, instructions_for
+from fitcoach.agent.logbook import Logbook, journal_path_for
+from fitcoach.coach import (
+    AgentContext,
+    AgentOrchestrator,
+    ContextLoader,
+    context_cache_from_settings,
+)
+from fitcoach.config import Settings
+from fitcoach.errors import InvalidInput
+from fitcoach.store import Database, WorkoutSet, open_database
+
+logger = logging.getLogger(__name__)
+
+# How long cleanup waits for the logbook to reach the database; what is left stays in the
+# journal and is delivered by the next worker to start.
+DRAIN_TIMEOUT_S = 10.0
+
+
+class AgentServices:
+    """What a session needs besides its models: the database, the context cache, settings."""
+
+    def __init__(self, settings: Settings, database: Database, contexts: ContextLoader) -> None:
+        self.settings = settings
+        self.database = database
+        self.contexts = contexts
+
+    @classmethod
+    def open(cls, settings: Settings) -> AgentServices:
+        # No connection is made here: a context already in the cache needs no database.
+        database = open_database(settings)
+        return cls(
+            settings, database, ContextLoader(database, context_cache_from_settings(settings))
+        )
+
+    async def close(self) -> None:
+        await self.contexts.cache.close()
+        await self.database.dispose()
+
+
+class FitnessVoiceAgent(Agent):
+    def __init__(
+        self,
+        user_id: str | uuid.UUID,
+        agent_type: str = "general",
+        *,
+        services: AgentServices,
+        session_id: uuid.UUID | None = None,
+    ) -> None:
+        if agent_type not in AGENT_TYPES:
+            raise InvalidInput(
+                f"unknown agent type {agent_type[:40]!r}: one of {', '.join(AGENT_TYPES)}"
+            )
+        self.agent_type: AgentType = agent_type
+        super().__init__(instructions=instructions_for(self.agent_type))
+        self.user_id = uuid.UUID(str(user_id))
+        self.services = services
+        self.session_id = session_id or uuid.uuid4()
+        self.user_context: AgentContext | None = None
+        self.orchestrator: AgentOrchestrator | None = None
+        self.logbook = Logbook(services.database, journal_path_for(services.settings.data_dir))
+        self.coach_tools: CoachTools | None = None
+        self._reloads: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def initialize_orchestrator(self) -> None:
+        """Load the user's context and warm the orchestrator, so the first turn is fast."""
+        started = time.perf_counter()
+        context = await self.services.contexts.load(self.user_id)
+        orchestrator = AgentOrchestrator.from_settings(context, self.services.settings)
+        await orchestrator.warm_up()
+        self.user_context = context
+        self.orchestrator = orchestrator
+        self.coach_tools = CoachTools(
+            context=context,
+            logbook=self.logbook,
+            orchestrator=orchestrator,
+            session_id=self.session_id,
+        )
+        await self.update_instructions(instructions_for(self.agent_type, context))
+        self.logbook.add_delivered_listener(self._sets_delivered)
+        self.services.contexts.cache.add_listener(self._context_invalidated)
+        logger.info(
+            "agent ready in %.0f ms",
+            (time.perf_counter() - started) * 1000,
+            extra={
+                "user_id": str(self.user_id),
+                "agent_type": self.agent_type,
+                "provider": orchestrator.provider,
+            },
+        )
+
+    async def start_log_worker(self) -> None:
+        self.logbook.start()
+
+    async def cleanup(self) -> None:
+        """Deliver what the logbook holds (bounded wait), then release the session's resources."""
+        delivered = await self.logbook.drain(timeout=DRAIN_TIMEOUT_S)
+        stats = await self.logbook.stats()
+        logger.info(
+            "logbook drained"
+            if delivered
+            else "logbook left sets in the journal for the next start",
+            extra={
+                "user_id": str(self.user_id),
+                "queue_depth": stats.queue_depth,
+                "delivered": stats.delivered,
+            },
+        )
+        await self.logbook.close()
+        for task in list(self._reloads):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def on_enter(self) -> None:
+        if self.user_context is not None:
+            self.session.say(greeting_for(self.agent_type, self.user_context))
+
+    # -- keeping the context fresh ----------------------------------------------------------
+
+    async def _sets_delivered(self, sets: list[WorkoutSet]) -> None:
+        if any(s.user_id == self.user_id for s in sets):
+            await self.services.contexts.invalidate(self.user_id)
+
+    def _context_invalidated(self, user_id: uuid.UUID) -> None:
+        if user_id != self.user_id:
+            return
+        task = asyncio.get_running_loop().create_task(self._reload_context())
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def _reload_context(self) -> None:
+        try:
+            context = await self.services.contexts.load(self.user_id)
+        except Exception as exc:  # keep serving from the context we have
+            logger.warning(
+                "context reload failed: %s",
+                type(exc).__name__,
+                extra={"user_id": str(self.user_id)},
+            )
+            return
+        self.user_context = context
+        if self.coach_tools is not None:
+            self.coach_tools.context = context
+        if self.orchestrator is not None:
+            self.orchestrator.update_context(context)
+
+    def _require_tools(self) -> CoachTools:
+        if self.coach_tools is None:
+            raise RuntimeError(
+                "initialize_orchestrator() was not called before the session started"
+            )
+        return self.coach_tools
+
+    # -- the tools the LLM can call -----------------------------------------------------------
+
+    @function_tool
+    async def get_todays_workout(self, context: RunContext[Any]) -> str:
+        """Get the user's planned workout for today: the session name and each exercise with
+        sets, reps and target weight, or that today is a rest day."""
+        return self._require_tools().todays_workout()
+
+    @function_tool
+    async def get_todays_meals(self, context: RunContext[Any]) -> str:
+        """Get the user's planned meals for today with their foods, calories and protein."""
+        return self._require_tools().todays_meals()
+
+    @function_tool
+    async def log_workout_set(
+        self,
+        context: RunContext[Any],
+        exercise: Annotated[str, Field(description="The exercise, e.g. 'squat' or 'bench press'.")],
+        reps: Annotated[int, Field(description="Repetitions in each set.")],
+        weight: Annotated[float, Field(description="The load lifted; 0 for body weight.")],
+        unit: Annotated[
+            str | None,
+            Field(description="'kg' or 'lb' as the user said it; omit for their preferred unit."),
+        ] = None,
+        sets: Annotated[int, Field(description="How many identical sets to log (default 1).")] = 1,
+    ) -> str:
+        """Log sets the user has just performed, once they have said what they did. Returns
+        a confirmation to read back, or a question when something needs correcting."""
+        return await self._require_tools().log_set(exercise, reps, weight, unit, sets)
+
+    @function_tool
+    async def ask_specialist_agent(
+        self,
+        context: RunContext[Any],
+        query: Annotated[str, Field(description="The user's question, in their words.")],
+        specialist: Annotated[
+            str, Field(description="Which specialist: 'workout', 'diet' or 'supplement'.")
+        ],
+    ) -> str:
+        """Ask a coaching specialist a question that needs expertise: training and technique
+        (workout), nutrition (diet) or supplements (supplement)."""
+        # Anything else: let the orchestrator's router pick, rather than fail the question.
+        chosen = specialist if specialist in ("workout", "diet", "supplement") else None
+        return await self._require_tools().ask_specialist(query, chosen)
