@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FITCOACH_HEALTH_PORT", "health_port"),
     )
 
+    # On SIGTERM the worker lets running sessions finish for up to this many seconds, then
+    # closes them (each session's logbook still delivers before the process exits).
+    drain_timeout: int = Field(
+        default=120,
+        ge=0,
+        le=86_400,
+        validation_alias=AliasChoices("FITCOACH_DRAIN_TIMEOUT", "drain_timeout"),
+    )
+
     database_url: SecretStr | None = None
     redis_url: SecretStr | None = None
 

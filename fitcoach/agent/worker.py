@@ -22,16 +22,27 @@ from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
 from fitcoach.agent.session_builder import LocalEngines, build_session, load_vad
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
 from fitcoach.config import Settings, load_settings
-from fitcoach.errors import ConfigError, FitcoachError
+from fitcoach.errors import FitcoachError
 
 logger = logging.getLogger(__name__)
+
+
+def _register_plugins() -> None:
+    """Import the LiveKit plugins now: the framework only lets plugins register on the main
+    thread, and jobs may run on other threads. Cloud plugins are optional extras."""
+    import importlib
+
+    importlib.import_module("livekit.plugins.silero")
+    for name in ("deepgram", "cartesia", "openai", "anthropic", "google"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"livekit.plugins.{name}")
+
+
+_register_plugins()
 
 SessionFactory = Callable[
     [Settings, JobProcess], tuple[AgentSession[Any], room_io.RoomOptions | None]
 ]
-
-# How long SIGTERM waits for running sessions before closing them anyway.
-DRAIN_TIMEOUT_S = 120
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -127,23 +138,6 @@ async def entrypoint(ctx: JobContext) -> None:
     )
 
 
-def check_livekit_settings(settings: Settings) -> None:
-    missing = [
-        name
-        for name, value in (
-            ("LIVEKIT_URL", settings.livekit_url),
-            ("LIVEKIT_API_KEY", settings.livekit_api_key),
-            ("LIVEKIT_API_SECRET", settings.livekit_api_secret),
-        )
-        if value is None
-    ]
-    if missing:
-        raise ConfigError(f"fitcoach worker start needs {', '.join(missing)} (see .env.example)")
-    assert settings.livekit_url is not None
-    if not settings.livekit_url.startswith(("ws://", "wss://", "http://", "https://")):
-        raise ConfigError("LIVEKIT_URL must start with ws://, wss://, http:// or https://")
-
-
 def build_server(
     settings: Settings,
     *,
@@ -156,7 +150,7 @@ def build_server(
         "setup_fnc": prewarm,
         "job_executor_type": executor,
         "port": settings.health_port if port is None else port,
-        "drain_timeout": DRAIN_TIMEOUT_S,
+        "drain_timeout": settings.drain_timeout,
     }
     if num_idle_processes is not None:
         options["num_idle_processes"] = num_idle_processes
@@ -170,7 +164,9 @@ def build_server(
     return server
 
 
-async def serve(server: AgentServer, *, devmode: bool = False, unregistered: bool = False) -> None:
+async def serve(
+    server: AgentServer, *, drain_timeout: int, devmode: bool = False, unregistered: bool = False
+) -> None:
     """Run until SIGTERM or SIGINT, then drain running sessions and close."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -185,7 +181,7 @@ async def serve(server: AgentServer, *, devmode: bool = False, unregistered: boo
             return
         logger.info("stop requested: draining running sessions")
         with contextlib.suppress(TimeoutError):
-            await server.drain(timeout=DRAIN_TIMEOUT_S)
+            await server.drain(timeout=drain_timeout)
         await server.aclose()
         await runner
     finally:
@@ -196,9 +192,10 @@ async def serve(server: AgentServer, *, devmode: bool = False, unregistered: boo
 
 def run_worker(settings: Settings, *, num_idle_processes: int | None = None) -> None:
     """`fitcoach worker start`: validate the environment, then serve LiveKit jobs."""
+    from fitcoach.agent.preflight import check_livekit_settings
     from fitcoach.agent.session_builder import check_providers
 
     check_livekit_settings(settings)
     check_providers(settings)
     server = build_server(settings, num_idle_processes=num_idle_processes)
-    asyncio.run(serve(server))
+    asyncio.run(serve(server, drain_timeout=settings.drain_timeout))

@@ -1,0 +1,306 @@
+"""The real worker machinery (AgentServer, simulated jobs against a mock room) running
+fitcoach's entrypoint end to end, and `fitcoach worker start`'s checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from livekit.agents import AgentSession, JobExecutorType, JobProcess
+from livekit.agents.voice import room_io
+from livekit.protocol import models
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from fitcoach.agent import worker
+from fitcoach.agent.worker import build_server
+from fitcoach.cli import app
+from fitcoach.coach import shared_intent_engine, shared_knowledge_base
+from fitcoach.config import Settings, load_settings
+from fitcoach.store import WorkoutLog, open_database, seed, upgrade, user_id_for
+from tests.fakes import ScriptedLLM, last_tool_output, tool_call
+
+T = TypeVar("T")
+
+
+class ScriptedSessions:
+    """A session factory for thread-mode jobs: a scripted LLM, no audio, and a handle on
+    each session and its event loop so the test can drive turns."""
+
+    def __init__(self, steps: list[Any]) -> None:
+        self.steps = steps
+        self.created: list[tuple[AgentSession[Any], asyncio.AbstractEventLoop]] = []
+
+    def __call__(
+        self, settings: Settings, proc: JobProcess
+    ) -> tuple[AgentSession[Any], room_io.RoomOptions]:
+        session: AgentSession[Any] = AgentSession(llm=ScriptedLLM(list(self.steps)))
+        self.created.append((session, asyncio.get_running_loop()))
+        return session, room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False)
+
+    async def in_job(self, index: int, work: Awaitable[T]) -> T:
+        _, loop = self.created[index]
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def job_env(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """A seeded database the entrypoint finds through the environment, as in production."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("FITCOACH_DATA_DIR", str(tmp_path / "data"))
+    database = open_database(load_settings())
+    await upgrade(database)
+    await seed(database)
+    await database.dispose()
+    # Thread-mode jobs share this process: warm the models once, outside the 10 s prewarm limit.
+    await asyncio.to_thread(shared_intent_engine)
+    await asyncio.to_thread(shared_knowledge_base)
+    yield sqlite_url
+
+
+async def run_jobs(metadata: list[str], during: Any = None) -> None:
+    """Start a thread-mode server, run one simulated job per metadata string, wait for all."""
+    server = build_server(
+        load_settings(), num_idle_processes=0, executor=JobExecutorType.THREAD, port=0
+    )
+    started = asyncio.Event()
+    server.on("worker_started", started.set)
+    runner = asyncio.get_running_loop().create_task(server.run(devmode=True, unregistered=True))
+    await asyncio.wait_for(started.wait(), 30)
+    try:
+        for index, raw in enumerate(metadata):
+            room = models.Room(sid=f"RM_{index}", name=f"room-{index}", metadata=raw)
+            await server.simulate_job(f"room-{index}", fake_job=True, room_info=room)
+        if during is not None:
+            await during()
+        await server.drain(timeout=60)
+    finally:
+        await server.aclose()
+        await runner
+
+
+def meta(user: str | uuid.UUID, agent_type: str = "workout") -> str:
+    user_id = user if isinstance(user, uuid.UUID) else user_id_for(user)
+    return json.dumps({"user_id": str(user_id), "agent_type": agent_type, "session_type": "voice"})
+
+
+async def test_a_job_runs_a_session_logs_a_set_and_drains_on_shutdown(
+    job_env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fitcoach")
+    sessions = ScriptedSessions(
+        [
+            tool_call("log_workout_set", exercise="bench press", reps=8, weight=75),
+            lambda ctx: last_tool_output(ctx),
+        ]
+    )
+    monkeypatch.setattr(worker, "session_factory", sessions)
+
+    async def converse() -> None:
+        def greeting() -> list[Any]:
+            if not sessions.created:
+                return []
+            items = sessions.created[0][0].history.items
+            return [item for item in items if getattr(item, "role", None) == "assistant"]
+
+        for _ in range(300):  # the session starts in the job's own thread
+            if greeting():
+                break
+            await asyncio.sleep(0.05)
+        session, _ = sessions.created[0]
+        assert "Alex" in greeting()[0].text_content
+
+        async def turn() -> Any:  # session.run must be called on the job's own loop
+            return await session.run(user_input="log eight reps of bench at seventy five")
+
+        result = await sessions.in_job(0, turn())
+        result.expect.next_event().is_function_call(name="log_workout_set")
+        result.expect.next_event().is_function_call_output(
+            output="Logged bench press, 8 reps at 75 kilograms."
+        )
+        await sessions.in_job(0, session.aclose())  # the user leaves: the job shuts down
+
+    await run_jobs([meta("demo")], during=converse)
+
+    database = open_database(load_settings())
+    async with database.session() as db:
+        count = (
+            await db.execute(select(func.count()).where(WorkoutLog.session_id.is_not(None)))
+        ).scalar_one()  # type: ignore[union-attr]
+    await database.dispose()
+    assert count == 1
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("fitcoach")]
+    for expected in (
+        "session starting",
+        "agent ready",
+        "session started",
+        "tool log_workout_set took",
+        "logbook drained",
+        "session ended",
+    ):
+        assert any(m.startswith(expected) for m in messages), (expected, messages)
+    started = next(r for r in caplog.records if r.getMessage() == "session started")
+    assert started.user_id == str(user_id_for("demo"))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "room metadata is empty"),
+        ("{not json", "not valid JSON"),
+        ('{"agent_type": "diet"}', "user_id: Field required"),
+        ('{"user_id": "12345"}', "user_id"),
+        ('{"user_id": "' + str(uuid.UUID(int=7)) + '", "agent_type": "chef"}', "agent_type"),
+        (json.dumps({"user_id": "😀" * 40_000}), "larger than"),
+    ],
+)
+async def test_bad_metadata_ends_the_job_without_joining(
+    job_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    raw: str,
+    reason: str,
+) -> None:
+    caplog.set_level(logging.INFO, logger="fitcoach")
+    sessions = ScriptedSessions([])
+    monkeypatch.setattr(worker, "session_factory", sessions)
+    await run_jobs([raw])
+    refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("job refused")]
+    assert len(refusals) == 1 and reason in refusals[0]
+    assert sessions.created == []  # no session was built, the room was never joined
+
+
+async def test_an_unknown_user_ends_the_job_with_a_reason(
+    job_env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fitcoach")
+    monkeypatch.setattr(worker, "session_factory", ScriptedSessions([]))
+    stranger = uuid.uuid4()
+    await run_jobs([meta(stranger)])
+    assert any(
+        r.getMessage() == f"session not started: no user with id {stranger}" for r in caplog.records
+    )
+
+
+_SIGTERM_WORKER = """
+import asyncio, json, logging, os, sys
+from livekit.agents import AgentSession, JobExecutorType
+from livekit.agents.voice import room_io
+from livekit.protocol import models
+from fitcoach.agent import worker
+from fitcoach.config import load_settings
+from fitcoach.store import user_id_for
+sys.path.insert(0, os.getcwd())
+from tests.fakes import ScriptedLLM, last_tool_output, tool_call
+
+def session_factory(settings, proc):
+    llm = ScriptedLLM([tool_call("log_workout_set", exercise="squat", reps=5, weight=100), last_tool_output])
+    session = AgentSession(llm=llm)
+    async def speak_once():
+        while not session.history.items:
+            await asyncio.sleep(0.05)
+        result = await session.run(user_input="five squats at a hundred")
+        print("CONFIRMED", result.events[1].item.output, flush=True)
+    asyncio.get_running_loop().create_task(speak_once())
+    return session, room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False)
+
+worker.session_factory = session_factory
+logging.basicConfig(level=logging.WARNING)
+logging.getLogger("fitcoach").setLevel(logging.INFO)
+
+async def main():
+    server = worker.build_server(load_settings(), num_idle_processes=0, executor=JobExecutorType.THREAD, port=0)
+    started = asyncio.Event()
+    server.on("worker_started", started.set)
+    async def dispatch():
+        await started.wait()
+        meta = json.dumps({"user_id": str(user_id_for("demo")), "agent_type": "workout"})
+        await server.simulate_job("gym", fake_job=True, room_info=models.Room(sid="RM_1", name="gym", metadata=meta))
+        print("DISPATCHED", flush=True)
+    task = asyncio.get_running_loop().create_task(dispatch())
+    await worker.serve(server, drain_timeout=2, devmode=True, unregistered=True)
+    print("EXITED CLEANLY", flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_sigterm_drains_the_session_and_its_logbook(job_env: str, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    log = tmp_path / "worker.log"  # a file, not a pipe nobody reads: a full pipe would block it
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _SIGTERM_WORKER,
+            cwd=repo,
+            env={**os.environ, "FITCOACH_LOG_LEVEL": "INFO"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+    assert process.stdout is not None
+    lines: list[str] = []
+    while not any(line.startswith("CONFIRMED") for line in lines):
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert line, (lines, log.read_text()[-3000:])
+        lines.append(line)
+    assert "Logged squat" in lines[-1]
+    process.send_signal(signal.SIGTERM)
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    err = log.read_bytes()
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert "EXITED CLEANLY" in out.decode()
+    assert b"logbook drained" in err and b"session ended: parent process shutdown" in err
+    database = open_database(load_settings())
+    async with database.session() as db:
+        count = (
+            await db.execute(
+                select(func.count()).where(
+                    WorkoutLog.exercise == "squat",
+                    WorkoutLog.weight_kg == 100,
+                    WorkoutLog.reps == 5,
+                )
+            )
+        ).scalar_one()  # type: ignore[arg-type]
+    await database.dispose()
+    assert count == 1
+    from fitcoach.agent.logbook import Journal, journal_path_for
+
+    journal = Journal(journal_path_for(load_settings().data_dir))
+    assert await journal.count() == 0
+    await journal.close()
+
+
+def test_worker_start_without_livekit_settings_is_one_line_and_non_zero() -> None:
+    result = CliRunner().invoke(app, ["worker", "start"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: fitcoach worker start needs LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (see .env.example)"
+    )
+
+
+def test_worker_start_with_a_cloud_llm_but_no_key_names_the_key() -> None:
+    env = {
+        "LIVEKIT_URL": "ws://127.0.0.1:7880",
+        "LIVEKIT_API_KEY": "devkey",
+        "LIVEKIT_API_SECRET": "lk-secret-do-not-print-1234",
+        "VOICE_STT_PROVIDER": "deepgram",
+        "DEEPGRAM_API_KEY": "dg-secret-do-not-print-5678",
+        "VOICE_TTS_PROVIDER": "cartesia",
+        "VOICE_LLM_PROVIDER": "openai",
+    }
+    result = CliRunner().invoke(app, ["worker", "start", "--log-level", "DEBUG"], env=env)
+    assert result.exit_code == 2
+    assert "CARTESIA_API_KEY" in result.stderr
+    assert "do-not-print" not in result.output + result.stderr
