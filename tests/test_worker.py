@@ -98,6 +98,11 @@ def meta(user: str | uuid.UUID, agent_type: str = "workout") -> str:
 async def test_a_job_runs_a_session_logs_a_set_and_drains_on_shutdown(
     job_env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Feature: livekit-voice-agent, Property 15: Comprehensive logging.
+
+    A session's start and end, each tool call (user, tool, duration) and the logbook's drain
+    are logged with the job's context.
+    """
     caplog.set_level(logging.INFO, logger="fitcoach")
     sessions = ScriptedSessions(
         [
