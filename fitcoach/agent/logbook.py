@@ -267,6 +267,16 @@ class Logbook:
                 self._write_forever(), name="logbook-writer"
             )
 
+    async def wait_until_delivered(self, *, within_s: float) -> bool:
+        """Until the journal is empty (True) or `within_s` passes (False); the writer runs on."""
+        deadline = time.monotonic() + within_s
+        while await self._journal.count() > 0:
+            if time.monotonic() >= deadline:
+                return False
+            self._wake.set()
+            await asyncio.sleep(0.02)
+        return True
+
     async def drain(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Deliver everything queued, then stop the writer. True when the journal is empty.
 

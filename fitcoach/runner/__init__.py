@@ -1,0 +1,1 @@
+"""Running the agent on this computer: replaying recorded speech, and live conversation."""

@@ -1,0 +1,96 @@
+"""Expected outcomes per replayed file, and checking a replay against them.
+
+03_log_squats.wav:
+  expect:
+    action: log_workout_set      # none | get_todays_workout | get_todays_meals |
+    exercise: squat              #   log_workout_set | ask_specialist_agent
+    sets: 3
+    reps: 10
+    weight_kg: 80
+    weight_tolerance_kg: 0.5     # default 0.5
+    specialist: supplement       # for ask_specialist_agent
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fitcoach.errors import InvalidInput
+from fitcoach.runner.replay import TurnRecord
+
+ACTIONS = {
+    "none",
+    "get_todays_workout",
+    "get_todays_meals",
+    "log_workout_set",
+    "ask_specialist_agent",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    file: str
+    passed: bool
+    problems: list[str]
+
+
+def load_expectations(path: Path) -> dict[str, dict[str, Any]]:
+    """File name -> its `expect` block, from YAML or JSON."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"expectations file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read expectations file {path}: {type(exc).__name__}") from None
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path} must map file names to expectations")
+    expectations: dict[str, dict[str, Any]] = {}
+    for name, entry in raw.items():
+        expect = entry.get("expect") if isinstance(entry, dict) else None
+        if not isinstance(expect, dict) or expect.get("action") not in ACTIONS:
+            raise InvalidInput(
+                f"{path}: entry {str(name)[:60]!r} needs expect.action, one of {sorted(ACTIONS)}"
+            )
+        expectations[Path(str(name)).name] = expect
+    return expectations
+
+
+def check_turn(turn: TurnRecord, expect: dict[str, Any] | None) -> Verdict:
+    name = Path(turn.file).name
+    if expect is None:
+        return Verdict(name, False, ["no expectation for this file"])
+    problems: list[str] = []
+    if turn.error:
+        problems.append(turn.error)
+    action = expect["action"]
+    if action != turn.action:
+        problems.append(f"expected {action}, got {turn.action}")
+    if action == "ask_specialist_agent" and "specialist" in expect and turn.tool_calls:
+        got = turn.tool_calls[0].arguments.get("specialist")
+        if got != expect["specialist"]:
+            problems.append(f"expected the {expect['specialist']} specialist, got {got}")
+    if action == "log_workout_set":
+        logged = turn.logged
+        want_sets = int(expect.get("sets", 1))
+        if len(logged) != want_sets:
+            problems.append(f"expected {want_sets} sets written, got {len(logged)}")
+        tolerance = float(expect.get("weight_tolerance_kg", 0.5))
+        for row in logged:
+            if "exercise" in expect and row["exercise"] != expect["exercise"]:
+                problems.append(f"exercise {row['exercise']!r}, expected {expect['exercise']!r}")
+            if "reps" in expect and row["reps"] != int(expect["reps"]):
+                problems.append(f"reps {row['reps']}, expected {expect['reps']}")
+            if (
+                "weight_kg" in expect
+                and abs(row["weight_kg"] - float(expect["weight_kg"])) > tolerance
+            ):
+                problems.append(f"weight {row['weight_kg']} kg, expected {expect['weight_kg']} kg")
+            if problems:
+                break
+    elif turn.logged:
+        problems.append(f"wrote {len(turn.logged)} sets, expected none")
+    return Verdict(name, not problems, problems)

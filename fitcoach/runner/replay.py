@@ -1,0 +1,344 @@
+"""`fitcoach replay`: recorded speech through the real agent, offline, one file per user turn.
+
+Each file is played into the AgentSession through a real-time paced microphone; the agent's
+reply is captured; the next file plays once the reply has finished. Per turn the report keeps
+the transcript, the tool calls and their outputs, the sets actually written to the database,
+the reply and its latencies (the framework's per-turn metrics, plus mouth-to-ear measured
+here: last voiced input sample to the first audible sample of the reply).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from fitcoach.agent.session_builder import LocalEngines, build_session, load_vad, register_plugins
+from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+from fitcoach.coach import ContextLoader, context_cache_from_settings
+from fitcoach.config import Settings
+from fitcoach.runner.audio_files import AudioFileError, SpeechClip, load_clip, write_wav
+from fitcoach.runner.audio_io import CapturedReply, CapturingSpeaker, ReplayMicrophone
+from fitcoach.store import Database, WorkoutLog, open_migrated_database, resolve_user, seed
+
+logger = logging.getLogger(__name__)
+register_plugins()
+
+# After a clip ends, a turn that has not begun within this long is not coming (silence, noise).
+QUIET_AFTER_CLIP_S = 4.0
+TURN_TIMEOUT_S = 45.0
+LATENCY_KEYS = ("e2e", "mouth_to_ear", "end_of_turn", "transcription", "llm_ttft", "tts_ttfb")
+
+
+@dataclass
+class ToolCallRecord:
+    name: str
+    arguments: dict[str, Any]
+    output: str
+
+
+@dataclass
+class TurnRecord:
+    file: str
+    transcript: str | None = None
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    logged: list[dict[str, Any]] = field(default_factory=list)
+    reply: str | None = None
+    latency: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(LATENCY_KEYS))
+    error: str | None = None
+    audio: CapturedReply | None = field(default=None, repr=False)
+
+    @property
+    def action(self) -> str:
+        return self.tool_calls[0].name if self.tool_calls else "none"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("audio")
+        return data
+
+
+@dataclass
+class ReplayReport:
+    user: dict[str, str]
+    engines: dict[str, str]
+    turns: list[TurnRecord]
+
+    def summary(self) -> dict[str, Any]:
+        e2e = [t.latency["e2e"] for t in self.turns if t.latency["e2e"] is not None]
+        m2e = [
+            t.latency["mouth_to_ear"] for t in self.turns if t.latency["mouth_to_ear"] is not None
+        ]
+        return {
+            "turns": len(self.turns),
+            "e2e_p50": percentile(e2e, 50),
+            "e2e_p95": percentile(e2e, 95),
+            "mouth_to_ear_p50": percentile(m2e, 50),
+            "mouth_to_ear_p95": percentile(m2e, 95),
+            "errors": sum(1 for t in self.turns if t.error),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "engines": self.engines,
+            "turns": [turn.to_json() for turn in self.turns],
+            "summary": self.summary(),
+        }
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile; None for no values."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 4)
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 4)
+
+
+def _engine_name(engine: Any) -> str:
+    provider = getattr(engine, "provider", "") or ""
+    model = getattr(engine, "model", "") or type(engine).__name__
+    return f"{provider}:{model}" if provider else str(model)
+
+
+async def _ready_database(settings: Settings, user_ref: str) -> tuple[Database, Any]:
+    database = await open_migrated_database(settings)
+    from fitcoach.errors import UserNotFound
+
+    try:
+        async with database.session() as session:
+            user = await resolve_user(session=session, user_ref=user_ref)
+    except UserNotFound:
+        if user_ref.strip().lower() != "demo":
+            await database.dispose()
+            raise
+        # A fresh machine: the demo user is the one thing replay may create by itself.
+        await seed(database)
+        async with database.session() as session:
+            user = await resolve_user(session=session, user_ref=user_ref)
+    return database, user
+
+
+class _Conversation:
+    """Collects what the session says and does, turn by turn."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.items: list[Any] = []
+        self.tool_runs: list[Any] = []
+        self.changed = asyncio.Event()
+        session.on("conversation_item_added", self._item)
+        session.on("function_tools_executed", self._tools)
+        session.on("agent_state_changed", lambda _: self.changed.set())
+        session.on("user_state_changed", lambda _: self.changed.set())
+
+    def _item(self, event: Any) -> None:
+        if getattr(event.item, "type", None) == "message":
+            self.items.append(event.item)
+        self.changed.set()
+
+    def _tools(self, event: Any) -> None:
+        self.tool_runs.append(event)
+        self.changed.set()
+
+    @property
+    def idle(self) -> bool:
+        listening: bool = self.session.agent_state == "listening"
+        return listening and self.session.user_state != "speaking"
+
+    async def next_change(self, within_s: float) -> None:
+        """Until something happens in the session, or `within_s` passes."""
+        self.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.changed.wait(), within_s)
+
+
+async def _await_idle(conversation: _Conversation, within_s: float) -> None:
+    deadline = time.monotonic() + within_s
+    while not conversation.idle and time.monotonic() < deadline:
+        await conversation.next_change(0.2)
+
+
+async def _await_greeting(
+    conversation: _Conversation, speaker: CapturingSpeaker, *, within_s: float
+) -> None:
+    """Until the agent has said hello and gone quiet, so the greeting is not in turn one."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        greeted = any(item.role == "assistant" for item in conversation.items)
+        if greeted and conversation.idle:
+            break
+        await conversation.next_change(0.2)
+    speaker.take()
+
+
+async def _play_turn(
+    clip: SpeechClip,
+    turn: TurnRecord,
+    microphone: ReplayMicrophone,
+    speaker: CapturingSpeaker,
+    conversation: _Conversation,
+) -> None:
+    first_item = len(conversation.items)
+    first_tools = len(conversation.tool_runs)
+    speaker.take()
+    voiced_done, clip_done = microphone.play(clip)
+    await clip_done
+    quiet_until = time.monotonic() + QUIET_AFTER_CLIP_S
+    deadline = time.monotonic() + TURN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        new_items = conversation.items[first_item:]
+        user = next((i for i in new_items if i.role == "user"), None)
+        answered = user is not None and any(
+            i.role == "assistant" for i in new_items[new_items.index(user) + 1 :]
+        )
+        if answered and conversation.idle:
+            break
+        if user is None and conversation.idle and time.monotonic() > quiet_until:
+            break  # no turn: silence, noise, or speech the STT heard as nothing
+        await conversation.next_change(0.25)
+    else:
+        turn.error = f"no reply within {TURN_TIMEOUT_S:.0f} s"
+
+    new_items = conversation.items[first_item:]
+    users = [i for i in new_items if i.role == "user"]
+    assistants = [i for i in new_items if i.role == "assistant"]
+    if users:
+        turn.transcript = " ".join(u.text_content or "" for u in users).strip()
+        metrics = users[0].metrics or {}
+        turn.latency["end_of_turn"] = metrics.get("end_of_turn_delay")
+        turn.latency["transcription"] = metrics.get("transcription_delay")
+    if assistants:
+        turn.reply = " ".join(a.text_content or "" for a in assistants).strip()
+        metrics = assistants[0].metrics or {}
+        turn.latency["e2e"] = metrics.get("e2e_latency")
+        turn.latency["llm_ttft"] = metrics.get("llm_node_ttft")
+        turn.latency["tts_ttfb"] = metrics.get("tts_node_ttfb")
+    for run in conversation.tool_runs[first_tools:]:
+        for call, output in run.zipped():
+            try:
+                arguments = json.loads(call.arguments or "{}")
+            except json.JSONDecodeError:
+                arguments = {"raw": call.arguments}
+            turn.tool_calls.append(
+                ToolCallRecord(
+                    name=call.name, arguments=arguments, output=str(output.output) if output else ""
+                )
+            )
+    audio = speaker.take()
+    turn.audio = audio
+    if audio.first_audible_at is not None and voiced_done.done() and assistants:
+        turn.latency["mouth_to_ear"] = round(audio.first_audible_at - voiced_done.result(), 4)
+
+
+async def _written_sets(
+    agent: FitnessVoiceAgent, database: Database, seen: set[Any]
+) -> list[dict[str, Any]]:
+    """Sets of this session that reached the database since the last call."""
+    await agent.logbook.wait_until_delivered(within_s=10)
+    async with database.session() as session:
+        rows = (
+            (
+                await session.execute(
+                    select(WorkoutLog)
+                    .where(col(WorkoutLog.session_id) == agent.session_id)
+                    .order_by(col(WorkoutLog.logged_at), col(WorkoutLog.id))
+                )
+            )
+            .scalars()
+            .all()
+        )
+    fresh = [row for row in rows if row.id not in seen]
+    seen.update(row.id for row in fresh)
+    return [
+        {"exercise": r.exercise, "reps": r.reps, "weight_kg": round(r.weight_kg, 3)} for r in fresh
+    ]
+
+
+ProgressHook = Callable[[str, int, int], None]
+
+
+async def replay(
+    paths: list[Path],
+    *,
+    settings: Settings,
+    user_ref: str = "demo",
+    agent_type: str = "general",
+    progress: ProgressHook | None = None,
+) -> ReplayReport:
+    """Play `paths` in order through one session; returns the report (audio kept per turn)."""
+    notify = progress or (lambda stage, done, total: None)
+    notify("loading engines", 0, len(paths))
+    database, user = await _ready_database(settings, user_ref)
+    services = AgentServices(
+        settings, database, ContextLoader(database, context_cache_from_settings(settings))
+    )
+    agent = FitnessVoiceAgent(user.id, agent_type, services=services)
+    session = None
+    turns: list[TurnRecord] = []
+    try:
+        engines, vad = await asyncio.gather(
+            asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
+        )
+        await agent.initialize_orchestrator()
+        await agent.start_log_worker()
+        session = build_session(settings, vad=vad, local=engines)
+        microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
+        session.input.audio = microphone
+        session.output.audio = speaker
+        conversation = _Conversation(session)
+        await session.start(agent)
+        await _await_greeting(conversation, speaker, within_s=30)
+        seen: set[Any] = set()
+        for index, path in enumerate(paths):
+            notify(f"playing {path.name}", index, len(paths))
+            turn = TurnRecord(file=str(path))
+            turns.append(turn)
+            try:
+                clip = await asyncio.to_thread(load_clip, path)
+            except AudioFileError as exc:
+                turn.error = str(exc)
+                continue
+            await _play_turn(clip, turn, microphone, speaker, conversation)
+            turn.logged = await _written_sets(agent, database, seen)
+        notify("done", len(paths), len(paths))
+        engines_used = {
+            "stt": _engine_name(getattr(session.stt, "wrapped_stt", None) or session.stt),
+            "llm": _engine_name(session.llm),
+            "tts": _engine_name(session.tts),
+        }
+        return ReplayReport(
+            user={"id": str(user.id), "name": user.name}, engines=engines_used, turns=turns
+        )
+    finally:
+        if session is not None:
+            await session.aclose()
+        await agent.cleanup()
+        await services.close()
+
+
+def write_reply_audio(report: ReplayReport, out_dir: Path) -> list[Path]:
+    """One WAV per turn with the agent's reply (turns without audio are skipped)."""
+    written = []
+    for index, turn in enumerate(report.turns, start=1):
+        audio = turn.audio
+        if audio is None or not audio.pcm or audio.sample_rate is None:
+            continue
+        target = out_dir / f"{index:02d}_{Path(turn.file).stem}_reply.wav"
+        write_wav(target, bytes(audio.pcm), audio.sample_rate)
+        written.append(target)
+    return written
