@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from fitcoach import __version__
-from fitcoach.cli import ask, db, logs, replay, users, worker
+from fitcoach.cli import ask, db, logs, replay, talk, users, worker
 from fitcoach.cli._run import console, run
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ app.add_typer(logs.app, name="logs")
 app.add_typer(worker.app, name="worker")
 app.command("ask")(ask.ask_command)
 app.command("replay")(replay.replay_command)
+app.command("talk")(talk.talk_command)
 
 
 def _version(value: bool) -> None:
