@@ -28,14 +28,29 @@ def _say(who: str, text: str) -> None:
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
+    """Lines typed on stdin. Read through the event loop, not a thread blocked in readline(),
+    so Ctrl-C ends the conversation at once."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
+        )
+    except ValueError:  # stdin is a regular file (< script.txt): it never blocks
+        for line in await asyncio.to_thread(sys.stdin.readlines):
+            yield line
+        return
     interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            console.print("[cyan]you>[/] ", end="")
-        line = await asyncio.to_thread(sys.stdin.readline)
-        if not line:  # end of input
-            return
-        yield line
+    try:
+        while True:
+            if interactive:
+                console.print("[cyan]you>[/] ", end="")
+            line = await reader.readline()
+            if not line:  # end of input
+                return
+            yield line.decode("utf-8", errors="replace")
+    finally:
+        transport.close()
 
 
 def talk_command(

@@ -8,6 +8,7 @@ to the agent's LLM and its replies are printed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -70,7 +71,10 @@ async def _prepare(
     return services, agent
 
 
-def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> None:
+def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> asyncio.Event:
+    """Print and keep what is said; the returned event is set once the agent has spoken."""
+    spoke = asyncio.Event()
+
     @session.on("conversation_item_added")
     def _item(event: Any) -> None:
         item = event.item
@@ -79,6 +83,8 @@ def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> None:
         role = "agent" if item.role == "assistant" else "user"
         say(role, item.text_content)
         log.add(role, item.text_content)
+        if role == "agent":
+            spoke.set()
 
     @session.on("function_tools_executed")
     def _tools(event: Any) -> None:
@@ -91,6 +97,8 @@ def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> None:
                 output=output.output if output else None,
             )
 
+    return spoke
+
 
 async def talk_text(
     settings: Settings, *, user_ref: str, agent_type: str, lines: AsyncIterator[str], say: Say
@@ -102,8 +110,10 @@ async def talk_text(
     try:
         engines = await asyncio.to_thread(LocalEngines.load, settings)
         session = AgentSession(llm=build_llm(settings, local=LocalEngines(llm=engines.llm)))
-        _attach_log(session, say, log)
+        greeted = _attach_log(session, say, log)
         await session.start(agent)
+        with contextlib.suppress(TimeoutError):  # the greeting first, then the prompt
+            await asyncio.wait_for(greeted.wait(), 10)
         async for line in lines:
             text = line.strip()
             if not text:
