@@ -47,7 +47,12 @@ def _print_report(report: ReplayReport, verdicts: dict[str, Verdict]) -> None:
         ]
         if verdicts:
             verdict = verdicts.get(Path(turn.file).name)
-            row.append("[green]pass[/]" if verdict and verdict.passed else "[red]FAIL[/]")
+            if verdict is not None and verdict.passed:
+                row.append("[green]pass[/]")
+            elif verdict is not None and verdict.known_miss:
+                row.append("[yellow]known miss[/]")
+            else:
+                row.append("[red]FAIL[/]")
         table.add_row(*row)
     console.print(table)
     summary = report.summary()
@@ -132,7 +137,8 @@ def replay_command(
         payload = report.to_json()
         if verdicts:
             payload["expectations"] = {
-                name: {"passed": v.passed, "problems": v.problems} for name, v in verdicts.items()
+                name: {"passed": v.passed, "problems": v.problems, "known_miss": v.known_miss}
+                for name, v in verdicts.items()
             }
         if report_path is not None:
             await asyncio.to_thread(_write_json, report_path, payload)

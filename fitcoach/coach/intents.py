@@ -45,7 +45,9 @@ _FILLERS = re.compile(
 )
 # Whisper often hears a leading "log" as "long", "lug" or "plug".
 _MISHEARD_LOG = re.compile(r"^(?:long|lug|plug|lock|lodge|blog)\b")
-_MISHEARD_CREATINE = re.compile(r"\bcreat(?:ing|in|ene|eine)\b(?! (?:a|an|the|my|your|some)\b)")
+_MISHEARD_CREATINE = re.compile(
+    r"\b(?:creat(?:ing|in|ene|eine)|create (?:in|each|teen))\b(?! (?:a|an|the|my|your|some)\b)"
+)
 _QUESTION_START = re.compile(
     r"^(?:how|what|what's|whats|which|when|why|who|where|should|shall|can|could|is|are|am|do|"
     r"does|did i need|will|would|tell me (?:how|what|why|if|whether)|any tips)\b"

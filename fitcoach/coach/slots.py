@@ -64,11 +64,14 @@ def _digits(text: str) -> str:
     text = re.sub(r"(?<=\d)x(?=\d)", " x ", text)  # 3x10
     text = re.sub(r"[!?;:\"()]", " ", text)
     text = re.sub(r"\.(?!\d)", " ", text)  # full stops, not decimal points
+    text = " ".join(text.split())  # the patterns below expect single spaces
     for pattern, repl in _RE_REWRITES:
         text = pattern.sub(repl, text)
     # threshold 0: "two sets" must become "2 sets" too (text2num leaves lone small numbers).
     text = alpha2digit(text, "en", threshold=0)
     text = re.sub(r"\b(\d+) and a half\b", r"\1.5", text)
+    # "one hundred and eighty" sometimes comes out as "100 and 80".
+    text = re.sub(r"\b([1-9]00) and ([1-9]\d?)\b", lambda m: str(int(m[1]) + int(m[2])), text)
     text = re.sub(r"\b(\d+) point (\d+)\b", r"\1.\2", text)
     text = re.sub(r"\ba (\d+)\b", r"\1", text)  # "a 100 kilos"
     # "one oh five" is 105, "four oh five" 405.
