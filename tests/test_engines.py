@@ -105,9 +105,18 @@ async def test_another_set_reuses_the_exercise_and_weight(services: Any) -> None
 
 
 async def test_missing_details_are_asked_for_not_guessed(services: Any) -> None:  # noqa: F811
-    no_weight, gibberish, thanks = await _run_turns(
-        services, ["log ten reps of deadlift", "zxqv blorf", "thanks coach"]
+    no_weight, _, unnamed, gibberish, thanks = await _run_turns(
+        services,
+        [
+            "log ten reps of deadlift",
+            "log five reps of deadlift at a hundred and forty kilos",
+            "twenty reps at sixty kilos",  # an exercise the STT lost: ask, never reuse deadlift
+            "zxqv blorf",
+            "thanks coach",
+        ],
     )
+    unnamed.expect.next_event().is_message(role="assistant")
+    assert unnamed.events[0].item.text_content == "Which exercise was that?"
     message = no_weight.expect.next_event().is_message(role="assistant").event().item
     assert "weight" in message.text_content and "deadlift" in message.text_content
     gibberish.expect.next_event().is_message(role="assistant")

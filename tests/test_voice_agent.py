@@ -239,6 +239,15 @@ def test_a_missing_key_is_a_configuration_error_at_start(
         check_providers(load_settings(**{**everything_cloud, **keys, **overrides}))
 
 
-def test_local_engines_missing_is_said_plainly() -> None:
-    with pytest.raises(LocalEngineUnavailable, match="no local"):
+def test_local_engines_missing_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    check_providers(load_settings())  # this installation has every local engine
+    real_find_spec = importlib.util.find_spec
+
+    def without_whisper(name: str, *args: Any) -> Any:
+        return None if name == "faster_whisper" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_whisper)
+    with pytest.raises(LocalEngineUnavailable, match="no local speech-to-text"):
         check_providers(load_settings())

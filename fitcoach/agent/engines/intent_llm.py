@@ -92,12 +92,18 @@ def plan_reply(result: IntentResult, chat_ctx: llm.ChatContext) -> str | list[Fu
     return WHAT_I_DO
 
 
+# Only these words make a set without an exercise name "the same exercise as before".
+_CONTINUATION = re.compile(r"\b(?:another|one more|same|again|more|next set|last set)\b")
+
+
 def _log_call(
     result: IntentResult, chat_ctx: llm.ChatContext, call_id: str
 ) -> str | list[FunctionToolCall]:
     slots = result.slots
     previous = _previous_set(chat_ctx)
-    exercise = slots.exercise or previous.get("exercise")
+    continuing = bool(_CONTINUATION.search(result.text.lower()))
+    # An exercise the engine could not name is asked for, never guessed from the last set.
+    exercise = slots.exercise or (previous.get("exercise") if continuing else None)
     if exercise is None:
         return "Which exercise was that?"
     same_exercise = previous.get("exercise") == exercise
