@@ -100,7 +100,9 @@ def test_replay_reports_turns_writes_sets_and_checks_expectations(tmp_path: Path
 
 
 def test_audio_of_any_common_format_is_converted(tmp_path: Path) -> None:
-    tone = (np.sin(np.linspace(0, 2 * np.pi * 440, 48_000)) * 12_000).astype(np.int16)
+    # Half a second of tone between silences, the shape of a short utterance.
+    burst = (np.sin(np.linspace(0, 2 * np.pi * 220, 24_000)) * 12_000).astype(np.int16)
+    tone = np.concatenate([np.zeros(12_000, np.int16), burst, np.zeros(12_000, np.int16)])
     stereo_48k = _write_wav(tmp_path / "stereo.wav", np.repeat(tone, 2), 48_000, channels=2)
     eight_bit = _write_wav(
         tmp_path / "u8.wav", ((tone // 256) + 128).astype(np.uint8), 8_000, width=1
