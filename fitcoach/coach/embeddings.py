@@ -9,13 +9,13 @@ sentence-transformers model (cosine 0.9995+ against full precision) without torc
 from __future__ import annotations
 
 import importlib.util
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from fitcoach.coach._once import Once
 from fitcoach.errors import FitcoachError
 
 Vectors = npt.NDArray[np.float32]
@@ -91,17 +91,11 @@ class SentenceEmbedder:
         return vector
 
 
-_shared: SentenceEmbedder | None = None
-_shared_lock = threading.Lock()
+def _warm_embedder() -> SentenceEmbedder:
+    embedder = SentenceEmbedder()
+    embedder.embed(["warm up the model"])  # the first run allocates; do it now
+    return embedder
 
 
-def shared_embedder() -> SentenceEmbedder:
-    """The process-wide embedder: the model is loaded once, on first use."""
-    global _shared
-    if _shared is None:
-        with _shared_lock:
-            if _shared is None:
-                embedder = SentenceEmbedder()
-                embedder.embed(["warm up the model"])  # the first run allocates; do it now
-                _shared = embedder
-    return _shared
+# The process-wide embedder: the model is loaded once, on first use.
+shared_embedder = Once(_warm_embedder)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
 import numpy as np
 
+from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
 from fitcoach.coach.slots import SetSlots, parse_set_slots
 
@@ -177,15 +177,5 @@ class IntentEngine:
         )
 
 
-_shared: IntentEngine | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_intent_engine() -> IntentEngine:
-    """The process-wide engine, built (and its model warmed) on first use."""
-    global _shared
-    if _shared is None:
-        with _shared_lock:
-            if _shared is None:
-                _shared = IntentEngine()
-    return _shared
+# The process-wide engine, built (and its model warmed) on first use.
+shared_intent_engine = Once(IntentEngine)

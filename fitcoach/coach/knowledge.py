@@ -8,7 +8,6 @@ than answering a different question.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
@@ -16,6 +15,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
 
 Topic = Literal["workout", "diet", "supplement", "recovery", "safety"]
@@ -112,14 +112,5 @@ class KnowledgeBase:
         return None
 
 
-_shared: KnowledgeBase | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_knowledge_base() -> KnowledgeBase:
-    global _shared
-    if _shared is None:
-        with _shared_lock:
-            if _shared is None:
-                _shared = KnowledgeBase()
-    return _shared
+# The process-wide knowledge base, its questions embedded once.
+shared_knowledge_base = Once(KnowledgeBase)
