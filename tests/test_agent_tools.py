@@ -109,6 +109,8 @@ async def test_logging_confirms_after_the_journal_and_converts_pounds(
         ("squat", 10, 80, "stone", 1, "kilograms or pounds"),
         ("squat", 10, 80, None, 0, "How many sets"),
         ("squat", 10, 80, None, 50, "How many sets"),
+        ("squ\x00at", 10, 80, None, 1, "couldn't read that exercise name"),
+        ("bench\ud800", 10, 80, None, 1, "couldn't read that exercise name"),
     ],
 )
 async def test_invalid_sets_get_a_specific_spoken_correction(

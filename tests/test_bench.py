@@ -10,6 +10,29 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def test_chaos_script_reports_nothing_lost_in_a_short_run(postgres_url: str) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "chaos.py"),
+            "--trials",
+            "3",
+            "--outage-s",
+            "2",
+            "--database-url",
+            postgres_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["trials"] == 3 and figures["confirmed"] > 0
+    assert figures["lost"] == figures["duplicated"] == 0
+    assert figures["outage_confirmed"] > 0 and figures["outage_lost"] == 0
+
+
 def test_intent_engine_benchmark_quick_run_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "intent.json"
     subprocess.run(

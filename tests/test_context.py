@@ -269,6 +269,24 @@ async def test_redis_cache_is_shared_and_invalidation_reaches_another_process(
         await database.dispose()
 
 
+async def test_an_unreadable_redis_entry_is_a_miss(sqlite_url: str) -> None:
+    await _redis_or_skip()
+    import redis.asyncio as redis
+
+    from fitcoach.coach.context_cache import _KEY_PREFIX
+
+    user_id = uuid.uuid4()
+    client = redis.Redis.from_url(REDIS_URL)
+    await client.set(_KEY_PREFIX + str(user_id), b'{"written by": "another version"}', ex=60)
+    cache = RedisContextCache(REDIS_URL, 60)
+    try:
+        assert await cache.get(user_id) is None
+        assert await client.get(_KEY_PREFIX + str(user_id)) is None  # removed, not re-read
+    finally:
+        await cache.close()
+        await client.aclose()
+
+
 def test_cache_choice_follows_settings() -> None:
     assert isinstance(context_cache_from_settings(load_settings()), MemoryContextCache)
     with pytest.raises(ConfigError):

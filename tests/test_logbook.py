@@ -303,6 +303,49 @@ def test_journal_in_an_unwritable_place_refuses_to_confirm(tmp_path: Path) -> No
             await logbook.close()
             await database.dispose()
 
-    with pytest.raises((JournalUnavailable, OSError)):
+    with pytest.raises(JournalUnavailable):
         asyncio.run(attempt())
     assert os.path.isfile(blocker)
+
+
+async def test_a_closed_logbook_refuses_to_confirm(tmp_path: Path) -> None:
+    from fitcoach.agent.logbook import JournalUnavailable
+
+    database = open_database(load_settings(database_url="sqlite://"))
+    logbook = Logbook(database, tmp_path / "journal.db")
+    await logbook.append(a_set())
+    await logbook.close()
+    with pytest.raises(JournalUnavailable):
+        await logbook.append(a_set())
+    await database.dispose()
+
+
+async def test_sets_confirmed_together_are_stored_together(
+    seeded: Database, tmp_path: Path
+) -> None:
+    logbook = Logbook(seeded, tmp_path / "journal.db")
+    three = [a_set(), a_set(), a_set()]
+    await logbook.append(*three)
+    assert (await logbook.stats()).queue_depth == 3
+    assert await logbook.drain(timeout=30)
+    assert set((await stored_counts(seeded, [s.id for s in three])).values()) == {1}
+    await logbook.close()
+
+
+async def test_a_value_postgres_cannot_store_is_set_aside_not_retried_forever(
+    postgres_url: str, tmp_path: Path, fast_backoff: None
+) -> None:
+    from fitcoach.store import upgrade
+
+    database = open_database(load_settings(database_url=postgres_url))
+    await upgrade(database)
+    await seed(database)
+    logbook = Logbook(database, tmp_path / "journal.db")
+    unstorable = a_set(exercise="squ\x00at")  # Postgres text cannot hold NUL
+    good = [a_set(), a_set(user="maria")]
+    await logbook.append(good[0], unstorable, good[1])
+    assert await logbook.drain(timeout=30)
+    assert set((await stored_counts(database, [s.id for s in good])).values()) == {1}
+    assert [r[0] for r in await logbook._journal.rejected()] == [str(unstorable.id)]
+    await logbook.close()
+    await database.dispose()

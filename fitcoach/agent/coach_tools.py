@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import unicodedata
 import uuid
 from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
@@ -161,8 +162,7 @@ class CoachTools:
                 )
                 return problem
             try:
-                for workout_set in workout_sets:
-                    await self.logbook.append(workout_set)
+                await self.logbook.append(*workout_sets)  # all the sets, or none
             except JournalUnavailable:
                 logger.exception(
                     "log_workout_set could not write the journal",
@@ -190,6 +190,9 @@ class CoachTools:
             return "Which exercise was that?", []
         if len(name) > MAX_EXERCISE_CHARS:
             return "That exercise name is too long for me. What's the exercise called, briefly?", []
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+            # Control characters and lone surrogates: no database should be asked to store them.
+            return "I couldn't read that exercise name. What's the exercise called?", []
         if isinstance(reps, bool) or not isinstance(reps, int | float) or reps != int(reps):
             return "How many reps did you do? Give me a whole number.", []
         if not 1 <= int(reps) <= MAX_REPS:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from fitcoach.errors import FitcoachError
 from fitcoach.store import Database, WorkoutSet, insert_workout_sets
@@ -40,6 +40,10 @@ BACKOFF_START_S = 0.2
 BACKOFF_MAX_S = 30.0
 # The writer also looks for work this often, to pick up sets a crashed process left behind.
 IDLE_POLL_S = 1.0
+# After this many failed attempts in a row, deliver one set at a time (a bad set is then set
+# aside instead of holding up everything behind it; an outage just fails the smaller batch).
+SUSPECT_AFTER_FAILURES = 3
+BATCH_SIZE_WHEN_SUSPECT = 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending_sets (
@@ -65,6 +69,22 @@ CREATE TABLE IF NOT EXISTS rejected_sets (
     reason TEXT NOT NULL
 );
 """
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    """True when the database rejects this data itself (a constraint, a value it cannot store),
+    so retrying cannot help; False for connection trouble, which retrying will outlast."""
+    if isinstance(exc, IntegrityError | DataError):
+        return True
+    if not isinstance(exc, DBAPIError) or isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if exc.connection_invalidated:
+        return False
+    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        sqlstate = str(getattr(cause, "sqlstate", "") or "")
+        if sqlstate.startswith(("22", "23")):  # Postgres classes: data exception, integrity
+            return True
+    return False
 
 
 class JournalUnavailable(FitcoachError):
@@ -102,29 +122,40 @@ class Journal:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, lambda: fn(self._open()))
-        except sqlite3.Error as exc:
+        # OSError: the folder cannot be made; RuntimeError: the journal was closed;
+        # UnicodeError: text SQLite cannot store. None of these may turn into "Logged".
+        except (sqlite3.Error, OSError, RuntimeError, UnicodeError) as exc:
             raise JournalUnavailable(
                 f"cannot write the logbook journal at {self.path}: {exc}"
             ) from exc
 
-    async def append(self, workout_set: WorkoutSet) -> None:
-        row = (
-            str(workout_set.id),
-            str(workout_set.user_id),
-            workout_set.exercise,
-            workout_set.reps,
-            workout_set.weight_kg,
-            workout_set.logged_at.astimezone(UTC).isoformat(),
-            str(workout_set.session_id) if workout_set.session_id else None,
-            time.time(),
-        )
-        await self._run(
-            lambda db: db.execute(
-                "INSERT OR IGNORE INTO pending_sets (id, user_id, exercise, reps, weight_kg, "
-                "logged_at, session_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
+    async def append(self, workout_sets: Sequence[WorkoutSet]) -> None:
+        """Store `workout_sets` in one transaction: all of them are durable, or none is."""
+        now = time.time()
+        rows = [
+            (
+                str(s.id),
+                str(s.user_id),
+                s.exercise,
+                s.reps,
+                s.weight_kg,
+                s.logged_at.astimezone(UTC).isoformat(),
+                str(s.session_id) if s.session_id else None,
+                now,
             )
-        )
+            for s in workout_sets
+        ]
+
+        def insert(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN")
+                db.executemany(
+                    "INSERT OR IGNORE INTO pending_sets (id, user_id, exercise, reps, weight_kg, "
+                    "logged_at, session_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+        await self._run(insert)
 
     async def oldest(self, limit: int) -> list[_Pending]:
         rows = await self._run(
@@ -254,10 +285,12 @@ class Logbook:
         """Called with each batch once it is in the main database (e.g. to refresh context)."""
         self._listeners.append(listener)
 
-    async def append(self, workout_set: WorkoutSet) -> None:
-        """Make `workout_set` durable; returns once it is on disk. Never touches the main DB."""
-        await self._journal.append(workout_set)
-        self._wake.set()
+    async def append(self, *workout_sets: WorkoutSet) -> None:
+        """Make the sets durable, together; returns once they are on disk (or raises
+        JournalUnavailable and none is). Never touches the main database."""
+        if workout_sets:
+            await self._journal.append(workout_sets)
+            self._wake.set()
 
     def start(self) -> None:
         """Start the background writer (it first delivers anything left from before)."""
@@ -329,6 +362,7 @@ class Logbook:
 
     async def _write_forever(self) -> None:
         backoff = BACKOFF_START_S
+        failures = 0
         while not self._stopping:
             try:
                 batch = await self._journal.oldest(BATCH_SIZE)
@@ -337,12 +371,19 @@ class Logbook:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
                     continue
-                await self._deliver(batch)
+                if failures >= SUSPECT_AFTER_FAILURES:
+                    # The same batch keeps failing: maybe one set the database will never take
+                    # (and reports in a way we did not foresee). Find it, one set at a time.
+                    await self._deliver_one_by_one(batch[:BATCH_SIZE_WHEN_SUSPECT])
+                else:
+                    await self._deliver(batch)
                 backoff = BACKOFF_START_S
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 # Keep going whatever happens: the sets are safe in the journal.
+                failures += 1
                 self._failed_attempts += 1
                 self._last_error = (
                     f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
@@ -361,7 +402,9 @@ class Logbook:
         try:
             async with self._database.sessions() as session:
                 await insert_workout_sets(session=session, sets=sets)
-        except IntegrityError:
+        except DBAPIError as exc:
+            if not refused_for_good(exc):
+                raise
             # One bad set (say, its user was deleted) must not hold up the rest: deliver one
             # by one and set aside the ones the database refuses for good.
             await self._deliver_one_by_one(batch)
@@ -375,8 +418,10 @@ class Logbook:
                 async with self._database.sessions() as session:
                     await insert_workout_sets(session=session, sets=[pending.workout_set])
                 delivered.append(pending)
-            except IntegrityError as exc:
-                reason = str(exc.orig).splitlines()[0][:300] if exc.orig else "integrity error"
+            except DBAPIError as exc:
+                if not refused_for_good(exc):
+                    raise
+                reason = str(exc.orig).splitlines()[0][:300] if exc.orig else type(exc).__name__
                 await self._journal.reject(pending, reason)
                 self._rejected += 1
                 logger.error(

@@ -83,6 +83,7 @@ class FitnessVoiceAgent(Agent):
         self.logbook = Logbook(services.database, journal_path_for(services.settings.data_dir))
         self.coach_tools: CoachTools | None = None
         self._reloads: set[asyncio.Task[None]] = set()
+        self._stale = False
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -143,25 +144,35 @@ class FitnessVoiceAgent(Agent):
     # -- keeping the context fresh ----------------------------------------------------------
 
     async def _sets_delivered(self, sets: list[WorkoutSet]) -> None:
-        if any(s.user_id == self.user_id for s in sets):
-            await self.services.contexts.invalidate(self.user_id)
+        # The journal is shared by the worker's processes, so this writer may have delivered
+        # other users' sets: invalidate each, so their own sessions (through Redis) reload too.
+        for user_id in {s.user_id for s in sets}:
+            await self.services.contexts.invalidate(user_id)
 
     def _context_invalidated(self, user_id: uuid.UUID) -> None:
         if user_id != self.user_id:
             return
+        self._stale = True
+        if self._reloads:
+            return  # the running reload goes round again: reloads never finish out of order
         task = asyncio.get_running_loop().create_task(self._reload_context())
         self._reloads.add(task)
         task.add_done_callback(self._reloads.discard)
 
     async def _reload_context(self) -> None:
-        try:
-            context = await self.services.contexts.load(self.user_id)
-        except Exception as exc:  # keep serving from the context we have
-            logger.warning(
-                "context reload failed: %s",
-                type(exc).__name__,
-                extra={"user_id": str(self.user_id)},
-            )
+        context = None
+        while self._stale:
+            self._stale = False
+            try:
+                context = await self.services.contexts.load(self.user_id)
+            except Exception as exc:  # keep serving from the context we have
+                logger.warning(
+                    "context reload failed: %s",
+                    type(exc).__name__,
+                    extra={"user_id": str(self.user_id)},
+                )
+                return
+        if context is None:
             return
         self.user_context = context
         if self.coach_tools is not None:

@@ -27,7 +27,7 @@ from fitcoach.agent.session_builder import (
 )
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
 from fitcoach.config import Settings, load_settings
-from fitcoach.errors import FitcoachError
+from fitcoach.errors import ConfigError, FitcoachError
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +83,12 @@ async def entrypoint(ctx: JobContext) -> None:
         await agent.initialize_orchestrator()
         await agent.start_log_worker()
         session, room_options = session_factory(settings, ctx.proc)
-    except FitcoachError as exc:
-        logger.error("session not started: %s", exc, extra=_job_log(ctx, user_id=user))
+    except BaseException as exc:
         await agent.logbook.close()
         await services.close()
+        if not isinstance(exc, FitcoachError):
+            raise
+        logger.error("session not started: %s", exc, extra=_job_log(ctx, user_id=user))
         ctx.shutdown(reason=f"session not started: {exc}")
         return
 
@@ -173,7 +175,13 @@ async def serve(
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if runner.done():
-            runner.result()  # the server failed on its own: surface why
+            try:
+                runner.result()  # the server stopped on its own: say why
+            except OSError as exc:
+                raise ConfigError(
+                    f"the worker could not start its health endpoint ({exc.strerror or exc}); "
+                    "choose another FITCOACH_HEALTH_PORT"
+                ) from None
             return
         logger.info("stop requested: draining running sessions")
         with contextlib.suppress(TimeoutError):

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 InvalidationListener = Callable[[uuid.UUID], Awaitable[None] | None]
 
-_KEY_PREFIX = "fitcoach:context:"
+# Versioned with AgentContext's shape, so an old entry is never read as a new one.
+_KEY_PREFIX = "fitcoach:context:v1:"
 _CHANNEL = "fitcoach:context:invalidated"
 
 
@@ -102,7 +103,17 @@ class RedisContextCache:
             # The cache is an optimisation: a Redis outage means a database read, not a failure.
             logger.warning("context cache read failed: %s", type(exc).__name__)
             return None
-        return None if raw is None else AgentContext.model_validate_json(raw)
+        if raw is None:
+            return None
+        try:
+            return AgentContext.model_validate_json(raw)
+        except ValueError:  # written by another version of fitcoach, or damaged: a miss
+            logger.warning(
+                "context cache entry unreadable; reloading", extra={"user_id": str(user_id)}
+            )
+            with contextlib.suppress(Exception):
+                await self._redis.delete(_KEY_PREFIX + str(user_id))
+            return None
 
     async def put(self, context: AgentContext) -> None:
         if self._ttl <= 0:
@@ -132,21 +143,31 @@ class RedisContextCache:
         await self._subscribed.wait()
 
     async def _listen(self) -> None:
-        pubsub = self._redis.pubsub()
-        try:
-            await pubsub.subscribe(_CHANNEL)
-            self._subscribed.set()
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                try:
-                    user_id = uuid.UUID(message["data"].decode())
-                except (ValueError, AttributeError):
-                    continue
-                await _notify(self._listeners, user_id)
-        finally:
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
+        """Hear invalidations from every process; reconnect after a Redis outage."""
+        backoff = 0.5
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(_CHANNEL)
+                self._subscribed.set()
+                backoff = 0.5
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    try:
+                        user_id = uuid.UUID(message["data"].decode())
+                    except (ValueError, AttributeError):
+                        continue
+                    await _notify(self._listeners, user_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("invalidation channel lost (%s); reconnecting", type(exc).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(30.0, backoff * 2)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
     async def close(self) -> None:
         if self._subscriber is not None:

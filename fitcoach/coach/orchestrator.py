@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 # The seed design: two retries, one second apart, on provider errors.
 RETRIES = 2
 RETRY_DELAY_S = 1.0
+# A stalled provider must not keep a voice turn silent: each attempt gets this long.
+ATTEMPT_TIMEOUT_S = 8.0
 MAX_QUERY_CHARS = 2000
 
 _INTENT_TO_SPECIALIST: dict[str, Specialist] = {
@@ -298,7 +300,8 @@ class AgentOrchestrator:
         last_error: Exception | None = None
         for attempt in range(RETRIES + 1):
             try:
-                state = await self._graph.ainvoke({"query": cleaned, "requested": requested})
+                async with asyncio.timeout(ATTEMPT_TIMEOUT_S):
+                    state = await self._graph.ainvoke({"query": cleaned, "requested": requested})
                 break
             except FitcoachError:
                 raise

@@ -87,10 +87,13 @@ class _PiperStream(tts.ChunkedStream):
         )
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue[Any] = asyncio.Queue()
+        cancelled = threading.Event()
 
         def produce() -> None:
             try:
                 for pcm in engine.sentences(self._input_text):
+                    if cancelled.is_set():  # the user spoke over it: stop using the CPU
+                        return
                     loop.call_soon_threadsafe(pieces.put_nowait, pcm)
             except Exception as exc:  # surfaced on the event loop below
                 loop.call_soon_threadsafe(pieces.put_nowait, exc)
@@ -103,6 +106,8 @@ class _PiperStream(tts.ChunkedStream):
                 if isinstance(piece, Exception):
                     raise piece
                 output_emitter.push(piece)
-        finally:
-            await producer
+        except asyncio.CancelledError:
+            cancelled.set()  # it stops after the sentence in progress; do not wait for that
+            raise
+        await producer
         output_emitter.flush()

@@ -28,11 +28,12 @@ DOMAIN_PROMPT = (
     "Gym log: squat, bench press, deadlift, overhead press, Romanian deadlift, pull-ups, "
     "reps, sets, kilos, kilograms, pounds. Creatine, caffeine, protein, workout."
 )
-# Whisper invents these on noise and silence.
-_HALLUCINATIONS = re.compile(
-    r"^\W*(?:thank you|thanks for watching|you|bye|\[.*\]|\(.*\)|music|applause|silence)\W*$",
-    re.IGNORECASE,
-)
+# Whisper writes these for sounds that are not speech: never a user's words.
+_NON_SPEECH = re.compile(r"^\W*(?:\[.*\]|\(.*\)|music|applause|silence)\W*$", re.IGNORECASE)
+# It also invents these on noise, but people say them too: dropped only when whisper doubts.
+_SUSPECT = re.compile(r"^\W*(?:thank you|thanks for watching|you|bye)\W*$", re.IGNORECASE)
+_DOUBT_NO_SPEECH = 0.2
+_DOUBT_LOGPROB = -0.6
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,19 @@ def transcribe_pcm(model: Any, samples: np.ndarray, options: WhisperOptions) -> 
         vad_filter=False,
     )
     kept = []
+    doubtful = False
     for segment in segments:
         if (
             segment.no_speech_prob > options.no_speech_threshold
             and segment.avg_logprob < options.logprob_threshold
         ):
             continue
+        doubtful = doubtful or (
+            segment.no_speech_prob > _DOUBT_NO_SPEECH or segment.avg_logprob < _DOUBT_LOGPROB
+        )
         kept.append(segment.text.strip())
     text = " ".join(piece for piece in kept if piece).strip()
-    if _HALLUCINATIONS.match(text):
+    if _NON_SPEECH.match(text) or (doubtful and _SUSPECT.match(text)):
         return ""
     return text
 
