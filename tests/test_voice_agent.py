@@ -251,3 +251,37 @@ def test_local_engines_missing_is_said_plainly(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(importlib.util, "find_spec", without_whisper)
     with pytest.raises(LocalEngineUnavailable, match="no local speech-to-text"):
         check_providers(load_settings())
+
+
+async def test_a_dead_cloud_llm_falls_back_to_the_local_engine(services: AgentServices) -> None:
+    """The cloud LLM's server is down (a closed port on 127.0.0.1): with fallback on, the
+    turn is answered by the local engine and the set is still logged."""
+    import socket
+
+    from fitcoach.agent.engines.intent_llm import IntentLLM
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    settings_ = load_settings(
+        voice_llm_provider="openai_compatible",
+        voice_llm_base_url=f"http://127.0.0.1:{dead_port}/v1",
+        voice_llm_model="any",
+        voice_provider_fallback=True,
+    )
+    llm = build_llm(settings_, local=LocalEngines(llm=IntentLLM()))
+    agent = await ready_agent(services)
+    async with AgentSession(llm=llm) as session:
+        await session.start(agent)
+        result = await session.run(
+            user_input="log five reps of deadlift at one hundred and forty kilos"
+        )
+        result.expect.next_event().is_function_call(
+            name="log_workout_set", arguments={"exercise": "deadlift"}
+        )
+        result.expect.next_event().is_function_call_output(
+            output="Logged deadlift, 5 reps at 140 kilograms."
+        )
+    await agent.cleanup()
+    rows = await logged_rows(services)
+    assert [(r.exercise, r.reps, r.weight_kg) for r in rows] == [("deadlift", 5, 140.0)]
