@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,29 +29,45 @@ def _say(who: str, text: str) -> None:
 
 
 async def _stdin_lines() -> AsyncIterator[str]:
-    """Lines typed on stdin. Read through the event loop, not a thread blocked in readline(),
-    so Ctrl-C ends the conversation at once."""
+    """Lines typed on stdin, read through the event loop (not a thread stuck in readline(),
+    so Ctrl-C ends the conversation at once) and without switching the terminal to
+    non-blocking mode, which would break large writes to the same terminal."""
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
+    fd = sys.stdin.fileno()
+    chunks: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def readable() -> None:
+        data = os.read(fd, 65536)
+        if not data:
+            loop.remove_reader(fd)  # end of input: stop watching
+        chunks.put_nowait(data)
+
     try:
-        transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
-        )
-    except ValueError:  # stdin is a regular file (< script.txt): it never blocks
+        loop.add_reader(fd, readable)
+    except (
+        OSError,
+        ValueError,
+    ):  # a regular file (< script.txt) cannot be watched; it never blocks
         for line in await asyncio.to_thread(sys.stdin.readlines):
             yield line
         return
     interactive = sys.stdin.isatty()
+    pending = b""
     try:
         while True:
-            if interactive:
+            if interactive and b"\n" not in pending:
                 console.print("[cyan]you>[/] ", end="")
-            line = await reader.readline()
-            if not line:  # end of input
-                return
+            while b"\n" not in pending:
+                chunk = await chunks.get()
+                if not chunk:
+                    if pending.strip():
+                        yield pending.decode("utf-8", errors="replace")
+                    return
+                pending += chunk
+            line, _, pending = pending.partition(b"\n")
             yield line.decode("utf-8", errors="replace")
     finally:
-        transport.close()
+        loop.remove_reader(fd)
 
 
 def talk_command(
