@@ -29,7 +29,6 @@ MAX_WEIGHT_KG = 1000.0
 MAX_EXERCISE_CHARS = 255
 MAX_SETS = 20
 SPECIALIST_TROUBLE = "I'm having trouble with that, could you rephrase?"
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNIT_WORDS = {
     "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
     "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
@@ -105,9 +104,7 @@ class CoachTools:
                 return "Today is a rest day, and there's no training planned this week."
             nxt = upcoming[0]
             when = (
-                "tomorrow"
-                if nxt == self.context.today + timedelta(days=1)
-                else _WEEKDAYS[nxt.weekday()]
+                "tomorrow" if nxt == self.context.today + timedelta(days=1) else nxt.strftime("%A")
             )
             name = self.context.upcoming_workouts[nxt].name
             return f"Today is a rest day. Your next session is {when}: {name}."

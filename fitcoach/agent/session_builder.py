@@ -35,6 +35,9 @@ class LocalEngineUnavailable(ConfigError):
     """A `local` engine was chosen but this installation cannot provide it."""
 
 
+ALL_KINDS = frozenset({"stt", "tts", "llm"})
+
+
 @dataclass
 class LocalEngines:
     """Offline engines built once per process (in the worker's prewarm)."""
@@ -44,18 +47,22 @@ class LocalEngines:
     llm: llm.LLM[Any] | None = None
 
     @classmethod
-    def load(cls, settings: Settings) -> LocalEngines:
+    def load(cls, settings: Settings, *, kinds: frozenset[str] = ALL_KINDS) -> LocalEngines:
         """Build and warm the local engines these settings use: as the chosen provider, or
-        as the last resort behind a cloud one when fallback is on."""
-        wanted = {
-            kind
-            for kind, provider in (
-                ("stt", settings.voice_stt_provider),
-                ("tts", settings.voice_tts_provider),
-                ("llm", settings.voice_llm_provider),
-            )
-            if provider == "local" or settings.voice_provider_fallback
-        } & local_engine_kinds()
+        as the last resort behind a cloud one when fallback is on (limited to `kinds`)."""
+        wanted = (
+            kinds
+            & {
+                kind
+                for kind, provider in (
+                    ("stt", settings.voice_stt_provider),
+                    ("tts", settings.voice_tts_provider),
+                    ("llm", settings.voice_llm_provider),
+                )
+                if provider == "local" or settings.voice_provider_fallback
+            }
+            & local_engine_kinds()
+        )
         engines = cls()
         if "stt" in wanted:
             from fitcoach.agent.engines.whisper_stt import WhisperSTT

@@ -50,7 +50,11 @@ class AgentServices:
     @classmethod
     def open(cls, settings: Settings) -> AgentServices:
         # No connection is made here: a context already in the cache needs no database.
-        database = open_database(settings)
+        return cls.around(settings, open_database(settings))
+
+    @classmethod
+    def around(cls, settings: Settings, database: Database) -> AgentServices:
+        """Services for an already open database, with the configured context cache."""
         return cls(
             settings, database, ContextLoader(database, context_cache_from_settings(settings))
         )

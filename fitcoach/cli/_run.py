@@ -29,8 +29,13 @@ def fail(message: str, exit_code: int = 1) -> typer.Exit:
     return typer.Exit(exit_code)
 
 
-def run(command: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Load settings and run `command`; errors become one line and a non-zero exit."""
+def run(
+    command: Callable[[Settings], Coroutine[Any, Any, T]], *, ctrl_c_ends_normally: bool = False
+) -> T | None:
+    """Load settings and run `command`; errors become one line and a non-zero exit.
+
+    Ctrl-C exits 130, or 0 for commands that are meant to be stopped that way (a tail, a
+    conversation)."""
     from fitcoach.config import load_settings, redact
     from fitcoach.errors import FitcoachError
 
@@ -42,6 +47,8 @@ def run(command: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         message = redact(str(exc), settings) if settings else str(exc)
         raise fail(message, exc.exit_code) from None
     except KeyboardInterrupt:
+        if ctrl_c_ends_normally:
+            return None
         raise typer.Exit(130) from None
     except Exception as exc:
         if os.environ.get("FITCOACH_DEBUG"):

@@ -156,12 +156,7 @@ def tail_command(
         finally:
             await database.dispose()
 
-    try:
-        run(follow)
-    except typer.Exit as exit_:
-        if exit_.exit_code == 130:  # Ctrl-C is how a tail is meant to end
-            raise typer.Exit(0) from None
-        raise
+    run(follow, ctrl_c_ends_normally=True)
 
 
 class _Emitter:

@@ -122,9 +122,4 @@ def talk_command(
             record_dir=record,
         )
 
-    try:
-        run(go)
-    except typer.Exit as exit_:
-        if exit_.exit_code == 130:  # Ctrl-C is how a conversation ends
-            raise typer.Exit(0) from None
-        raise
+    run(go, ctrl_c_ends_normally=True)

@@ -33,7 +33,6 @@ SPECIALISTS: tuple[Specialist, ...] = (
     "general",
 )
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _GOAL_WORDS = {
     "lose_fat": "losing fat",
     "build_muscle": "building muscle",
@@ -216,7 +215,7 @@ class LocalSpecialists:
             parts.append(f"{len(sets)} sets of {exercise} up to {self._weight(top)}")
         more = len(by_exercise) - len(parts)
         tail = f", and {more} more exercises" if more > 0 else ""
-        return f"Your last session was on {_WEEKDAYS[day.weekday()]}: {', '.join(parts)}{tail}."
+        return f"Your last session was on {day.strftime('%A')}: {', '.join(parts)}{tail}."
 
     def _weekly_volume(self) -> str:
         since = self.context.today - timedelta(days=6)
@@ -249,7 +248,7 @@ class LocalSpecialists:
             day = self.context.today + timedelta(days=offset)
             plan = self.context.upcoming_workouts.get(day)
             if plan is not None:
-                parts.append(f"{_WEEKDAYS[day.weekday()]} {plan.name}")
+                parts.append(f"{day.strftime('%A')} {plan.name}")
         if not parts:
             return "You have no training planned in the next seven days."
         return f"Over the next seven days you train {len(parts)} times: {', '.join(parts)}."
@@ -259,9 +258,7 @@ class LocalSpecialists:
             day = self.context.today + timedelta(days=offset)
             if day in self.context.upcoming_workouts:
                 label = (
-                    "Tomorrow"
-                    if offset == 1
-                    else f"Your next session, on {_WEEKDAYS[day.weekday()]},"
+                    "Tomorrow" if offset == 1 else f"Your next session, on {day.strftime('%A')},"
                 )
                 return self._day_plan(day, label)
         return "You have no training planned in the next seven days."

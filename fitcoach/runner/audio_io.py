@@ -37,7 +37,6 @@ class ReplayMicrophone(io.AudioInput):
         self._next_at: float | None = None
         self._marks: dict[int, list[asyncio.Future[float]]] = {}
         self._sent = 0
-        self._closed = False
 
     def play(self, clip: SpeechClip) -> tuple[asyncio.Future[float], asyncio.Future[float]]:
         """Queue `clip`. Returns futures for the wall-clock times its last voiced frame and its
@@ -56,12 +55,7 @@ class ReplayMicrophone(io.AudioInput):
         self._marks.setdefault(frame_index, []).append(future)
         return future
 
-    def close(self) -> None:
-        self._closed = True
-
     async def __anext__(self) -> rtc.AudioFrame:
-        if self._closed:
-            raise StopAsyncIteration
         now = time.monotonic()
         if self._next_at is None:
             self._next_at = now

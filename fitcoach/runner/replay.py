@@ -24,7 +24,6 @@ from sqlmodel import col
 
 from fitcoach.agent.session_builder import LocalEngines, build_session, load_vad, register_plugins
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
-from fitcoach.coach import ContextLoader, context_cache_from_settings
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import AudioFileError, SpeechClip, load_clip, write_wav
 from fitcoach.runner.audio_io import CapturedReply, CapturingSpeaker, ReplayMicrophone
@@ -284,9 +283,7 @@ async def replay(
     notify = progress or (lambda stage, done, total: None)
     notify("loading engines", 0, len(paths))
     database, user = await _ready_database(settings, user_ref)
-    services = AgentServices(
-        settings, database, ContextLoader(database, context_cache_from_settings(settings))
-    )
+    services = AgentServices.around(settings, database)
     agent = FitnessVoiceAgent(user.id, agent_type, services=services)
     session = None
     turns: list[TurnRecord] = []

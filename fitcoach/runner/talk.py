@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
 from collections import deque
@@ -30,7 +31,6 @@ from fitcoach.agent.session_builder import (
     register_plugins,
 )
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
-from fitcoach.coach import ContextLoader, context_cache_from_settings
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import write_wav
 from fitcoach.runner.devices import MIC_RATE, AudioDevice
@@ -62,11 +62,14 @@ async def _prepare(
     except BaseException:
         await database.dispose()
         raise
-    services = AgentServices(
-        settings, database, ContextLoader(database, context_cache_from_settings(settings))
-    )
+    services = AgentServices.around(settings, database)
     agent = FitnessVoiceAgent(user.id, agent_type, services=services)
-    await agent.initialize_orchestrator()
+    try:
+        await agent.initialize_orchestrator()
+    except BaseException:
+        await agent.logbook.close()
+        await services.close()
+        raise
     await agent.start_log_worker()
     return services, agent
 
@@ -108,7 +111,10 @@ async def talk_text(
     log = TalkLog()
     session: AgentSession[Any] | None = None
     try:
-        engines = await asyncio.to_thread(LocalEngines.load, settings)
+        # Typed turns need no speech engines: load only the language model.
+        engines = await asyncio.to_thread(
+            functools.partial(LocalEngines.load, settings, kinds=frozenset({"llm"}))
+        )
         session = AgentSession(llm=build_llm(settings, local=LocalEngines(llm=engines.llm)))
         greeted = _attach_log(session, say, log)
         await session.start(agent)
