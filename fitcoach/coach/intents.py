@@ -48,6 +48,8 @@ _MISHEARD_LOG = re.compile(r"^(?:long|lug|plug|lock|lodge|blog)\b")
 _MISHEARD_CREATINE = re.compile(
     r"\b(?:creat(?:ing|in|ene|eine)|create (?:in|each|teen))\b(?! (?:a|an|the|my|your|some)\b)"
 )
+# Without context tiny.en hears "three sets" as "free sets"; nobody logs free sets.
+_MISHEARD_THREE = re.compile(r"\bfree (?=sets?\b)")
 _QUESTION_START = re.compile(
     r"^(?:how|what|what's|whats|which|when|why|who|where|should|shall|can|could|is|are|am|do|"
     r"does|did i need|will|would|tell me (?:how|what|why|if|whether)|any tips)\b"
@@ -78,6 +80,7 @@ def clean_transcript(text: str) -> str:
     text = _FILLERS.sub("", text)
     text = _MISHEARD_LOG.sub("log", text)
     text = _MISHEARD_CREATINE.sub("creatine", text)
+    text = _MISHEARD_THREE.sub("three ", text)
     return text
 
 

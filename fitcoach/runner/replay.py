@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from fitcoach.agent.session_builder import LocalEngines, build_session, load_vad, register_plugins
+from fitcoach.agent.session_builder import (
+    TUNED,
+    LocalEngines,
+    TurnProfile,
+    build_session,
+    load_vad,
+    register_plugins,
+)
 from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import AudioFileError, SpeechClip, load_clip, write_wav
@@ -30,7 +37,6 @@ from fitcoach.runner.audio_io import CapturedReply, CapturingSpeaker, ReplayMicr
 from fitcoach.store import Database, WorkoutLog, open_migrated_database, resolve_user, seed
 
 logger = logging.getLogger(__name__)
-register_plugins()
 
 # After a clip ends, a turn that has not begun within this long is not coming (silence, noise).
 QUIET_AFTER_CLIP_S = 4.0
@@ -278,10 +284,12 @@ async def replay(
     user_ref: str = "demo",
     agent_type: str = "general",
     progress: ProgressHook | None = None,
+    profile: TurnProfile = TUNED,
 ) -> ReplayReport:
     """Play `paths` in order through one session; returns the report (audio kept per turn)."""
     notify = progress or (lambda stage, done, total: None)
     notify("loading engines", 0, len(paths))
+    register_plugins(settings)
     database, user = await _ready_database(settings, user_ref)
     services = AgentServices.around(settings, database)
     agent = FitnessVoiceAgent(user.id, agent_type, services=services)
@@ -289,11 +297,12 @@ async def replay(
     turns: list[TurnRecord] = []
     try:
         engines, vad = await asyncio.gather(
-            asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
+            asyncio.to_thread(LocalEngines.load, settings),
+            asyncio.to_thread(load_vad, profile),
         )
         await agent.initialize_orchestrator()
         await agent.start_log_worker()
-        session = build_session(settings, vad=vad, local=engines)
+        session = build_session(settings, vad=vad, local=engines, profile=profile)
         microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
         session.input.audio = microphone
         session.output.audio = speaker

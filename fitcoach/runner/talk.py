@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 from livekit import rtc
 from livekit.agents import AgentSession
+from livekit.agents.utils import http_context
 from livekit.agents.voice import io
 
+from fitcoach.agent.apology import attach_apology
 from fitcoach.agent.session_builder import (
     LocalEngines,
     build_llm,
@@ -35,8 +37,6 @@ from fitcoach.config import Settings
 from fitcoach.runner.audio_files import write_wav
 from fitcoach.runner.devices import MIC_RATE, AudioDevice
 from fitcoach.store import open_migrated_database, resolve_user
-
-register_plugins()
 
 Say = Callable[[str, str], None]  # (who, text): "agent", "user", "tool" or "info"
 PRE_ROLL_S = 0.5  # recorded turns keep this much audio from before the VAD fired
@@ -107,6 +107,7 @@ async def talk_text(
     settings: Settings, *, user_ref: str, agent_type: str, lines: AsyncIterator[str], say: Say
 ) -> TalkLog:
     """Typed conversation: each line is a user turn; replies go to `say`."""
+    register_plugins(settings)
     services, agent = await _prepare(settings, user_ref, agent_type)
     log = TalkLog()
     session: AgentSession[Any] | None = None
@@ -116,6 +117,7 @@ async def talk_text(
             functools.partial(LocalEngines.load, settings, kinds=frozenset({"llm"}))
         )
         session = AgentSession(llm=build_llm(settings, local=LocalEngines(llm=engines.llm)))
+        attach_apology(session)
         greeted = _attach_log(session, say, log)
         await session.start(agent)
         with contextlib.suppress(TimeoutError):  # the greeting first, then the prompt
@@ -256,35 +258,42 @@ async def talk_audio(
     stop: asyncio.Event | None = None,
 ) -> TalkLog:
     """Spoken conversation through `device` until `stop` is set (or the session closes)."""
+    register_plugins(settings)
     services, agent = await _prepare(settings, user_ref, agent_type)
     log = TalkLog()
     session: AgentSession[Any] | None = None
     microphone: Microphone | None = None
     finished = stop or asyncio.Event()
-    try:
-        engines, vad = await asyncio.gather(
-            asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
-        )
-        session = build_session(settings, vad=vad, local=engines)
-        recorder = TurnRecorder(record_dir) if record_dir is not None else None
-        microphone = Microphone(device, tap=recorder.feed if recorder else None)
-        session.input.audio = microphone
-        session.output.audio = Speaker(device)
-        _attach_log(session, say, log)
-        if recorder is not None:
-            session.on("user_state_changed", lambda event: recorder.user_state(event.new_state))
-        session.on("close", lambda _: finished.set())
-        await session.start(agent)
-        say("info", "listening: talk to your coach (Ctrl-C to stop)")
-        await finished.wait()
-    finally:
-        if microphone is not None:
-            microphone.close()
-        device.stop()
-        if session is not None:
-            await session.aclose()
-        await agent.cleanup()
-        await services.close()
-        if record_dir is not None:
-            await asyncio.to_thread(_write_report, record_dir, log)
+    # Outside a worker job no HTTP session exists, and the Deepgram and Cartesia plugins
+    # (and their fallback) fail on every turn without one.
+    async with http_context.open():
+        try:
+            engines, vad = await asyncio.gather(
+                asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
+            )
+            session = build_session(settings, vad=vad, local=engines)
+            attach_apology(session)
+            recorder = TurnRecorder(record_dir) if record_dir is not None else None
+            microphone = Microphone(device, tap=recorder.feed if recorder else None)
+            session.input.audio = microphone
+            session.output.audio = Speaker(device)
+            _attach_log(session, say, log)
+            if recorder is not None:
+                session.on(
+                    "user_state_changed", lambda event: recorder.user_state(event.new_state)
+                )
+            session.on("close", lambda _: finished.set())
+            await session.start(agent)
+            say("info", "listening: talk to your coach (Ctrl-C to stop)")
+            await finished.wait()
+        finally:
+            if microphone is not None:
+                microphone.close()
+            device.stop()
+            if session is not None:
+                await session.aclose()
+            await agent.cleanup()
+            await services.close()
+            if record_dir is not None:
+                await asyncio.to_thread(_write_report, record_dir, log)
     return log

@@ -1,0 +1,215 @@
+"""How a turn ends: transcription that starts during the user's silence, the judgement of
+whether what they said sounds finished, and the reply's first audio coming early."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from livekit import rtc
+from livekit.agents import APIConnectOptions, llm, stt
+from livekit.agents.language import LanguageCode
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.utils import AudioBuffer
+
+from fitcoach.agent.engines.piper_tts import speaking_pieces
+from fitcoach.agent.engines.speculative_stt import SpeculativeStreamAdapter
+from fitcoach.agent.session_builder import FRAMEWORK_DEFAULT, TUNED, build_session, load_vad
+from fitcoach.agent.turn_detector import THRESHOLD, UtteranceCompleteness, sounds_finished
+from fitcoach.config import Settings
+from fitcoach.runner.audio_files import SAMPLE_RATE, load_clip
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+class SecondsRecognizer(stt.STT):  # type: ignore[type-arg]
+    """A recogniser that 'hears' how many seconds of audio it was given, and notes when."""
+
+    def __init__(self) -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
+        self.calls: list[float] = []
+
+    async def _recognize_impl(
+        self,
+        buffer: AudioBuffer,
+        *,
+        language: NotGivenOr[str | list[str]] = NOT_GIVEN,
+        conn_options: APIConnectOptions,
+    ) -> stt.SpeechEvent:
+        frame = rtc.combine_audio_frames(buffer)
+        seconds = frame.samples_per_channel / frame.sample_rate
+        self.calls.append(seconds)
+        await asyncio.sleep(0.05)
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            alternatives=[stt.SpeechData(text=f"{seconds:.2f}", language=LanguageCode("en"))],
+        )
+
+
+def _voiced(name: str) -> np.ndarray:
+    clip = load_clip(FIXTURES / name)
+    samples = clip.samples
+    voiced = np.flatnonzero(np.abs(samples) > 300)
+    return samples[voiced[0] : voiced[-1] + 1]
+
+
+def _silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)
+
+
+async def _events_for(samples: np.ndarray, recognizer: SecondsRecognizer) -> list[stt.SpeechEvent]:
+    adapter = SpeculativeStreamAdapter(
+        recognizer=recognizer,
+        vad=load_vad(TUNED),
+        speculate_after_s=TUNED.speculate_after_s or 0.15,
+    )
+    stream = adapter.stream()
+    for start in range(0, len(samples), 320):
+        chunk = samples[start : start + 320]
+        stream.push_frame(
+            rtc.AudioFrame(
+                data=chunk.tobytes(),
+                sample_rate=SAMPLE_RATE,
+                num_channels=1,
+                samples_per_channel=len(chunk),
+            )
+        )
+    stream.end_input()
+    events = [event async for event in stream]
+    await stream.aclose()
+    return events
+
+
+async def test_an_utterance_is_transcribed_once_from_the_guess_made_during_the_silence() -> None:
+    speech = _voiced("02_conv_workout_today.wav")
+    recognizer = SecondsRecognizer()
+    events = await _events_for(np.concatenate([_silence(0.5), speech, _silence(1.5)]), recognizer)
+    kinds = [event.type for event in events]
+    assert kinds == [
+        stt.SpeechEventType.START_OF_SPEECH,
+        stt.SpeechEventType.END_OF_SPEECH,
+        stt.SpeechEventType.FINAL_TRANSCRIPT,
+    ]
+    # One recognition only: the guess started after a short silence was the transcript, and
+    # it held the whole utterance (plus the VAD's padding), not the silence that followed.
+    assert len(recognizer.calls) == 1
+    heard = float(events[-1].alternatives[0].text)
+    assert len(speech) / SAMPLE_RATE <= heard < len(speech) / SAMPLE_RATE + 1.0
+
+
+async def test_speech_after_a_short_pause_replaces_the_guess_with_the_whole_utterance() -> None:
+    first, second = _voiced("13_workout_training_today.wav"), _voiced("16_meals_lunch.wav")
+    recognizer = SecondsRecognizer()
+    events = await _events_for(
+        np.concatenate([_silence(0.5), first, _silence(0.3), second, _silence(1.5)]),
+        recognizer,
+    )
+    finals = [e for e in events if e.type == stt.SpeechEventType.FINAL_TRANSCRIPT]
+    # A guess was made in the pause and dropped when the user went on; the one transcript
+    # covers both phrases.
+    assert len(recognizer.calls) == 2 and recognizer.calls[0] < recognizer.calls[1]
+    assert len(finals) == 1
+    both = (len(first) + len(second)) / SAMPLE_RATE
+    assert float(finals[0].alternatives[0].text) >= both
+
+
+@pytest.mark.parametrize(
+    ("text", "finished"),
+    [
+        ("Log 3 sets of 10 squats at 80 kilos.", True),
+        ("What should I do?", True),
+        ("What's my workout today?", True),
+        ("Who is it for?", True),
+        ("Thanks coach, that was a great session.", True),
+        ("Another set.", True),
+        ("Bench 80 kilos.", True),
+        ("Three sets of", False),
+        ("Squats, three sets of ten at", False),
+        ("I did bench press and", False),
+        ("Okay so", False),
+        ("Um.", False),
+        ("I was thinking...", False),
+        ("Okay, barbell rows are done.", False),
+        ("Last one.", False),
+    ],
+)
+def test_a_turn_sounds_finished_unless_it_trails_off(text: str, finished: bool) -> None:
+    assert sounds_finished(text) is finished
+
+
+async def test_the_detector_reads_the_latest_user_message() -> None:
+    detector = UtteranceCompleteness()
+    context = llm.ChatContext.empty()
+    context.add_message(role="user", content="What's my workout today?")
+    context.add_message(role="assistant", content="Upper body.")
+    context.add_message(role="user", content="Okay, and then three sets of")
+    probability = await detector.predict_end_of_turn(context)
+    assert probability < (await detector.unlikely_threshold(None) or THRESHOLD)
+    context.add_message(role="user", content="ten at sixty kilos on the bench press.")
+    assert await detector.predict_end_of_turn(context) > THRESHOLD
+
+
+def test_the_tuned_session_judges_completeness_and_the_default_one_does_not() -> None:
+    from fitcoach.agent.engines.intent_llm import IntentLLM
+    from fitcoach.agent.engines.piper_tts import PiperTTS
+    from fitcoach.agent.session_builder import LocalEngines
+
+    engines = LocalEngines(stt=SecondsRecognizer(), tts=PiperTTS(), llm=IntentLLM())
+    tuned = build_session(Settings(), vad=load_vad(TUNED), profile=TUNED, local=engines)
+    default = build_session(
+        Settings(), vad=load_vad(FRAMEWORK_DEFAULT), profile=FRAMEWORK_DEFAULT, local=engines
+    )
+    assert isinstance(tuned.turn_detection, UtteranceCompleteness)
+    assert default.turn_detection == "vad"
+    assert isinstance(tuned.stt, SpeculativeStreamAdapter)
+    assert not isinstance(default.stt, SpeculativeStreamAdapter)
+    assert tuned.options.preemptive_generation["preemptive_tts"] is True
+    assert default.options.preemptive_generation["preemptive_tts"] is False
+    # Tuned ends a finished-sounding turn after the same silence as the framework does.
+    assert tuned.options.endpointing["min_delay"] == default.options.endpointing["min_delay"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pieces"),
+    [
+        ("Got it.", ["Got it."]),
+        ("Hi, Maria, ready?", ["Hi, Maria, ready?"]),
+        (
+            "Logged 3 sets of squat, 10 reps at 80 kilograms.",
+            ["Logged 3 sets of squat,", "10 reps at 80 kilograms."],
+        ),
+        (
+            "Rest two minutes before the next set of squats.",
+            ["Rest two minutes before the next set of squats."],
+        ),
+    ],
+)
+def test_a_long_sentence_is_spoken_from_its_first_clause(sentence: str, pieces: list[str]) -> None:
+    assert speaking_pieces(sentence) == pieces
+
+
+def test_a_local_session_imports_no_cloud_plugin(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from fitcoach.agent.session_builder import register_plugins\n"
+        "from fitcoach.config import Settings\n"
+        "register_plugins(Settings())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('livekit.plugins.')"
+        " and m.count('.') == 2))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert json.loads(result.stdout.strip().replace("'", '"')) == ["livekit.plugins.silero"]
