@@ -45,3 +45,47 @@ def test_intent_engine_benchmark_quick_run_writes_its_figures(tmp_path: Path) ->
     assert figures["n"] > 0 and figures["quick"] is True
     assert {"median", "p95", "p99"} <= set(figures["latency_ms"])
     assert 0 < figures["intent_accuracy"] <= 1
+
+
+def test_benchmark_harness_quick_run_writes_every_figure(postgres_url: str, tmp_path: Path) -> None:
+    import os
+
+    from tests.conftest import postgres_admin_url
+
+    out = tmp_path / "latest.json"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "FITCOACH_BENCH_POSTGRES_URL": postgres_admin_url()},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["problems"] == {}, figures["problems"]
+    for section, key, stat in [
+        ("e2e", "tuned", "p50"),
+        ("e2e", "tuned", "p95"),
+        ("e2e", "default", "p50"),
+        ("e2e", "default", "p95"),
+        ("mouth_to_ear", "tuned", "p50"),
+        ("mouth_to_ear", "tuned", "p95"),
+        ("mouth_to_ear", "default", "p50"),
+    ]:
+        assert figures[section][key][stat] > 0, (section, key, stat)
+    assert figures["e2e"]["ratio_p50"] > 0
+    for section, key in [
+        ("tools", "quick_p99_ms"),
+        ("tools", "log_p99_ms"),
+        ("tools", "specialist_local_p95_ms"),
+        ("logbook", "sqlite_sets_per_s"),
+        ("logbook", "postgres_sets_per_s"),
+        ("logbook", "visible_p99_s"),
+        ("context", "postgres_p95_ms"),
+        ("memory", "job_rss_mb"),
+    ]:
+        assert figures[section][key] > 0, (section, key)
+    levels = {(level["kind"], level["sessions"]) for level in figures["scale"]}
+    assert {("text", 1), ("text", 2), ("audio", 1), ("audio", 2)} <= levels
+    assert all(level["turns_per_s"] > 0 for level in figures["scale"])
+    assert figures["commit"] and figures["machine"]["cpus"]

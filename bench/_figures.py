@@ -1,0 +1,79 @@
+"""Shared by the benchmarks: summarising samples, and where the machine and code stood."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated quantile (q in 0..1); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summary(values: list[float], *, digits: int = 4) -> dict[str, Any]:
+    """n, median (also as p50), p95, p99 of `values`, rounded."""
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, digits)
+
+    median = statistics.median(values) if values else None
+    return {
+        "n": len(values),
+        "median": rounded(median),
+        "p50": rounded(median),
+        "p95": rounded(quantile(values, 0.95)),
+        "p99": rounded(quantile(values, 0.99)),
+    }
+
+
+def machine() -> dict[str, Any]:
+    memory_gib = None
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        first = meminfo.read_text().splitlines()[0].split()
+        memory_gib = round(int(first[1]) / 1024 / 1024, 1)
+    return {
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "memory_gib": memory_gib,
+    }
+
+
+def commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout.strip()
+    return out.stdout.strip() + ("+changes" if dirty else "")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,112 @@
+"""Scale: 1, 2, 4 and 8 concurrent sessions in one process, as in one worker.
+
+Text turns go through AgentSession with the local language model and the real tools, and
+time each `session.run()` to its reply. Audio turns play fixture speech in real time into
+each session through the local whisper, piper and VAD, and take the framework's e2e per
+turn. Turns per second is the turns answered divided by the wall time of the level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from _figures import REPO, summary
+
+TEXT_LINES = [
+    "what's my workout today",
+    "log three sets of eight bench press at seventy kilos",
+    "what should I eat tonight",
+    "how long should I rest between sets",
+    "another set of eight",
+    "how much protein do I need",
+]
+AUDIO_TURNS = [
+    "02_conv_workout_today.wav",
+    "03_conv_log_squats.wav",
+    "09_conv_dinner.wav",
+    "40_q_protein_per_day.wav",
+]
+
+
+async def _text_session(settings: Any, database: Any, engines: Any, turns: int) -> list[float]:
+    from livekit.agents import AgentSession
+
+    from fitcoach.agent.session_builder import build_llm
+    from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+    from fitcoach.store import user_id_for
+
+    services = AgentServices.around(settings, database)
+    agent = FitnessVoiceAgent(user_id_for("demo"), "general", services=services)
+    await agent.initialize_orchestrator()
+    await agent.start_log_worker()
+    session: AgentSession[Any] = AgentSession(llm=build_llm(settings, local=engines))
+    seconds = []
+    try:
+        await session.start(agent)
+        for index in range(turns):
+            started = time.perf_counter()
+            await session.run(user_input=TEXT_LINES[index % len(TEXT_LINES)])
+            seconds.append(time.perf_counter() - started)
+    finally:
+        await session.aclose()
+        await agent.cleanup()
+        await services.contexts.cache.close()  # the database is shared: not closed here
+    return seconds
+
+
+async def _text_level(settings: Any, sessions: int, turns: int) -> dict[str, Any]:
+    from fitcoach.agent.session_builder import LocalEngines
+    from fitcoach.store import open_migrated_database, seed
+
+    engines = await asyncio.to_thread(LocalEngines.load, settings, kinds=frozenset({"llm"}))
+    database = await open_migrated_database(settings)
+    try:
+        await seed(database)
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(_text_session(settings, database, engines, turns) for _ in range(sessions))
+        )
+        wall = time.perf_counter() - started
+    finally:
+        await database.dispose()
+    seconds = [s for one in results for s in one]
+    return _level("text", sessions, seconds, wall)
+
+
+async def _audio_level(settings: Any, sessions: int, turns: int) -> dict[str, Any]:
+    from fitcoach.runner.replay import replay
+
+    paths = [REPO / "fixtures" / name for name in AUDIO_TURNS[:turns]]
+    started = time.perf_counter()
+    reports = await asyncio.gather(*(replay(paths, settings=settings) for _ in range(sessions)))
+    wall = time.perf_counter() - started
+    e2e = [t.latency["e2e"] for r in reports for t in r.turns if t.latency["e2e"] is not None]
+    level = _level("audio", sessions, e2e, wall)
+    level["turns_without_reply"] = sum(
+        1 for r in reports for t in r.turns if t.latency["e2e"] is None
+    )
+    return level
+
+
+def _level(kind: str, sessions: int, seconds: list[float], wall: float) -> dict[str, Any]:
+    figures = summary(seconds)
+    return {
+        "kind": kind,
+        "sessions": sessions,
+        "turns": len(seconds),
+        "turns_per_s": round(len(seconds) / wall, 3) if wall else None,
+        "e2e_p50": figures["p50"],
+        "e2e_p95": figures["p95"],
+    }
+
+
+async def measure(settings: Any, *, quick: bool) -> list[dict[str, Any]]:
+    levels = (1, 2) if quick else (1, 2, 4, 8)
+    results = []
+    for sessions in levels:
+        results.append(await _text_level(settings, sessions, 2 if quick else 12))
+    for sessions in levels:
+        results.append(await _audio_level(settings, sessions, 1 if quick else len(AUDIO_TURNS)))
+    return results
