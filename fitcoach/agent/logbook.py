@@ -99,12 +99,13 @@ class _Pending:
     confirmed_at: float  # wall clock, for the confirmation-to-row latency
 
 
-class Journal:
-    """The on-disk queue. All calls run on one dedicated thread, in order."""
+class _Lane:
+    """One connection to the journal, used only from its own thread, one call at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str, *, checkpoints: bool) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logbook-journal")
+        self._checkpoints = checkpoints
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._connection: sqlite3.Connection | None = None
 
     def _open(self) -> sqlite3.Connection:
@@ -114,11 +115,13 @@ class Journal:
             connection.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a committed append survives the process being killed.
             connection.execute("PRAGMA synchronous=NORMAL")
+            if not self._checkpoints:
+                connection.execute("PRAGMA wal_autocheckpoint=0")
             connection.executescript(_SCHEMA)
             self._connection = connection
         return self._connection
 
-    async def _run(self, fn: Callable[[sqlite3.Connection], object]) -> object:
+    async def run(self, fn: Callable[[sqlite3.Connection], object]) -> object:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, lambda: fn(self._open()))
@@ -128,6 +131,31 @@ class Journal:
             raise JournalUnavailable(
                 f"cannot write the logbook journal at {self.path}: {exc}"
             ) from exc
+
+    async def close(self) -> None:
+        def close(_: sqlite3.Connection) -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        if self._connection is not None:
+            await self.run(close)
+        self._executor.shutdown(wait=True)
+
+
+class Journal:
+    """The on-disk queue.
+
+    Confirmations have a connection and a thread of their own, so a set being confirmed
+    never waits behind the writer reading or deleting delivered sets (WAL lets them run
+    side by side), and they leave the WAL checkpoints to the writer's connection.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._confirming = _Lane(path, "logbook-confirm", checkpoints=False)
+        self._delivering = _Lane(path, "logbook-deliver", checkpoints=True)
+        self._run = self._delivering.run
 
     async def append(self, workout_sets: Sequence[WorkoutSet]) -> None:
         """Store `workout_sets` in one transaction: all of them are durable, or none is."""
@@ -155,7 +183,7 @@ class Journal:
                     rows,
                 )
 
-        await self._run(insert)
+        await self._confirming.run(insert)
 
     async def oldest(self, limit: int) -> list[_Pending]:
         rows = await self._run(
@@ -233,14 +261,8 @@ class Journal:
         return [(row[0], row[1]) for row in rows]
 
     async def close(self) -> None:
-        def close(_: sqlite3.Connection) -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-        if self._connection is not None:
-            await self._run(close)
-        self._executor.shutdown(wait=True)
+        await self._confirming.close()
+        await self._delivering.close()
 
 
 @dataclass

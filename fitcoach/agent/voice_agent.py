@@ -17,7 +17,7 @@ import uuid
 from typing import Annotated, Any
 
 from livekit.agents import Agent, RunContext, function_tool
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from fitcoach.agent.coach_tools import CoachTools
 from fitcoach.agent.instructions import AGENT_TYPES, AgentType, greeting_for, instructions_for
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 # How long cleanup waits for the logbook to reach the database; what is left stays in the
 # journal and is delivered by the next worker to start.
 DRAIN_TIMEOUT_S = 10.0
+CONTEXT_RELOAD_SETTLE_S = 0.5
 
 
 class AgentServices:
@@ -164,6 +165,9 @@ class FitnessVoiceAgent(Agent):
         task.add_done_callback(self._reloads.discard)
 
     async def _reload_context(self) -> None:
+        # Sets arrive in bursts ("three sets of ten"); reload once the burst has landed,
+        # rather than competing with the conversation's audio once per delivered batch.
+        await asyncio.sleep(CONTEXT_RELOAD_SETTLE_S)
         context = None
         while self._stale:
             self._stale = False
@@ -204,18 +208,35 @@ class FitnessVoiceAgent(Agent):
         """Get the user's planned meals for today with their foods, calories and protein."""
         return self._require_tools().todays_meals()
 
+    # The LLM is shown these types, but any value is accepted and checked by the tool itself:
+    # a wrong one ("ten", 2.5, true, null) gets a spoken correction, not a validation dump.
     @function_tool
     async def log_workout_set(
         self,
         context: RunContext[Any],
-        exercise: Annotated[str, Field(description="The exercise, e.g. 'squat' or 'bench press'.")],
-        reps: Annotated[int, Field(description="Repetitions in each set.")],
-        weight: Annotated[float, Field(description="The load lifted; 0 for body weight.")],
+        exercise: Annotated[
+            Any,
+            WithJsonSchema({"type": "string"}),
+            Field(description="The exercise, e.g. 'squat' or 'bench press'."),
+        ],
+        reps: Annotated[
+            Any, WithJsonSchema({"type": "integer"}), Field(description="Repetitions in each set.")
+        ],
+        weight: Annotated[
+            Any,
+            WithJsonSchema({"type": "number"}),
+            Field(description="The load lifted; 0 for body weight."),
+        ],
         unit: Annotated[
-            str | None,
+            Any,
+            WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}]}),
             Field(description="'kg' or 'lb' as the user said it; omit for their preferred unit."),
         ] = None,
-        sets: Annotated[int, Field(description="How many identical sets to log (default 1).")] = 1,
+        sets: Annotated[
+            Any,
+            WithJsonSchema({"type": "integer"}),
+            Field(description="How many identical sets to log (default 1)."),
+        ] = 1,
     ) -> str:
         """Log sets the user has just performed, once they have said what they did. Returns
         a confirmation to read back, or a question when something needs correcting."""
