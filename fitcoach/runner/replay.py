@@ -285,8 +285,11 @@ async def replay(
     agent_type: str = "general",
     progress: ProgressHook | None = None,
     profile: TurnProfile = TUNED,
+    loaded: tuple[LocalEngines, Any] | None = None,
 ) -> ReplayReport:
-    """Play `paths` in order through one session; returns the report (audio kept per turn)."""
+    """Play `paths` in order through one session; returns the report (audio kept per turn).
+
+    `loaded` is (engines, vad) already loaded for `profile`, as a worker's prewarm has them."""
     notify = progress or (lambda stage, done, total: None)
     notify("loading engines", 0, len(paths))
     register_plugins(settings)
@@ -296,7 +299,7 @@ async def replay(
     session = None
     turns: list[TurnRecord] = []
     try:
-        engines, vad = await asyncio.gather(
+        engines, vad = loaded or await asyncio.gather(
             asyncio.to_thread(LocalEngines.load, settings),
             asyncio.to_thread(load_vad, profile),
         )
