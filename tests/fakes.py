@@ -50,7 +50,12 @@ from livekit.agents import llm as lk_llm  # noqa: E402
 from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN  # noqa: E402
 
-Step = str | list[FunctionToolCall] | Callable[[lk_llm.ChatContext], "str | list[FunctionToolCall]"]
+Step = (
+    str
+    | list[FunctionToolCall]
+    | Callable[[lk_llm.ChatContext], "str | list[FunctionToolCall]"]
+    | BaseException
+)
 
 
 def tool_call(name: str, call_id: str = "call-1", **arguments: object) -> list[FunctionToolCall]:
@@ -66,7 +71,8 @@ def last_tool_output(chat_ctx: lk_llm.ChatContext) -> str:
 
 class ScriptedLLM(lk_llm.LLM):  # type: ignore[type-arg]
     """A LiveKit LLM that plays a script: each chat() takes the next step, which is text to
-    say, tool calls to make, or a function of the chat context returning either."""
+    say, tool calls to make, a function of the chat context returning either, or an
+    exception to fail that request with (a provider outage)."""
 
     def __init__(self, steps: list[Step]) -> None:
         super().__init__()
@@ -96,6 +102,8 @@ class _ScriptedStream(lk_llm.LLMStream):
         self._step = step
 
     async def _run(self) -> None:
+        if isinstance(self._step, BaseException):
+            raise self._step
         step = self._step(self.chat_ctx) if callable(self._step) else self._step
         if isinstance(step, str):
             delta = ChoiceDelta(role="assistant", content=step)

@@ -48,6 +48,28 @@ class ToolTimings:
         return list(self._durations[tool])
 
 
+def _number(value: object) -> float | None:
+    """A number as an LLM may send one: an int, a float or a numeric string, never a bool."""
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float
+        return math.inf
+
+
+def _whole_number(value: object) -> int | None:
+    number = _number(value)
+    if number is None or not math.isfinite(number) or number != int(number):
+        return None
+    return int(number)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -147,9 +169,12 @@ class CoachTools:
     # -- log_workout_set ------------------------------------------------------------------
 
     async def log_set(
-        self, exercise: str, reps: int, weight: float, unit: str | None = None, sets: int = 1
+        self, exercise: object, reps: object, weight: object, unit: object = None, sets: object = 1
     ) -> str:
-        """Validate, make durable, confirm. A refusal names what to correct."""
+        """Validate, make durable, confirm. A refusal names what to correct.
+
+        The arguments are what the LLM sent, of any type: checking them here, not in the
+        tool's signature, turns every mistake into a spoken correction."""
         started = time.perf_counter()
         try:
             problem, workout_sets = self._validated(exercise, reps, weight, unit, sets)
@@ -174,15 +199,17 @@ class CoachTools:
         finally:
             self._log("log_workout_set", started)
 
-    def _unit(self, unit: str | None) -> str | None:
-        if unit is None or not str(unit).strip():
+    def _unit(self, unit: object) -> str | None:
+        if unit is None or (isinstance(unit, str) and not unit.strip()):
             return None
-        return _UNIT_WORDS.get(str(unit).strip().lower(), "invalid")
+        if not isinstance(unit, str):
+            return "invalid"
+        return _UNIT_WORDS.get(unit.strip().lower(), "invalid")
 
     def _validated(
-        self, exercise: object, reps: object, weight: object, unit: str | None, sets: object
+        self, exercise: object, reps: object, weight: object, unit: object, sets: object
     ) -> tuple[str | None, list[WorkoutSet]]:
-        name = " ".join(str(exercise or "").split())
+        name = " ".join(exercise.split()) if isinstance(exercise, str) else ""
         if not name:
             return "Which exercise was that?", []
         if len(name) > MAX_EXERCISE_CHARS:
@@ -190,27 +217,21 @@ class CoachTools:
         if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
             # Control characters and lone surrogates: no database should be asked to store them.
             return "I couldn't read that exercise name. What's the exercise called?", []
-        if isinstance(reps, bool) or not isinstance(reps, int | float) or reps != int(reps):
+        rep_count = _whole_number(reps)
+        if rep_count is None:
             return "How many reps did you do? Give me a whole number.", []
-        if not 1 <= int(reps) <= MAX_REPS:
+        if not 1 <= rep_count <= MAX_REPS:
             return f"Reps need to be between 1 and {MAX_REPS}. How many reps did you do?", []
-        if (
-            isinstance(sets, bool)
-            or not isinstance(sets, int | float)
-            or sets != int(sets)
-            or not 1 <= sets <= MAX_SETS
-        ):
+        set_count = _whole_number(sets)
+        if set_count is None or not 1 <= set_count <= MAX_SETS:
             return f"How many sets was that? I can log 1 to {MAX_SETS} at a time.", []
-        if (
-            isinstance(weight, bool)
-            or not isinstance(weight, int | float)
-            or not math.isfinite(weight)
-        ):
+        load = _number(weight)
+        if load is None or not math.isfinite(load):
             return "What weight did you use? Say a number, or body weight.", []
         resolved_unit = self._unit(unit)
         if resolved_unit == "invalid":
             return "Was that in kilograms or pounds?", []
-        weight_kg = unit_to_kg(float(weight), resolved_unit or self.context.preferred_unit)
+        weight_kg = unit_to_kg(load, resolved_unit or self.context.preferred_unit)
         if not 0 <= weight_kg <= MAX_WEIGHT_KG:
             return (
                 "That weight doesn't look right: it should be between 0 and 1000 kilograms. "
@@ -224,12 +245,12 @@ class CoachTools:
                 id=uuid.uuid4(),
                 user_id=self.user_id,
                 exercise=canonical,
-                reps=int(reps),
+                reps=rep_count,
                 weight_kg=round(weight_kg, 3),
                 logged_at=logged_at,
                 session_id=self.session_id,
             )
-            for _ in range(int(sets))
+            for _ in range(set_count)
         ]
 
     # -- ask_specialist_agent -------------------------------------------------------------

@@ -53,5 +53,11 @@ def parse_room_metadata(raw: str | None) -> RoomMetadata:
         problems = []
         for error in exc.errors(include_input=False, include_url=False):
             field = ".".join(str(part) for part in error["loc"]) or "metadata"
-            problems.append(f"{field}: {error['msg']}")
+            problems.append(f"{field}: {_printable(error['msg'])}")
         raise InvalidRoomMetadata("room metadata rejected (" + "; ".join(problems) + ")") from None
+
+
+def _printable(text: str) -> str:
+    """Validation messages quote the offending character: a newline, an escape sequence or a
+    lone surrogate from the metadata must not reach a log line as it is."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)

@@ -89,6 +89,8 @@ def _decode(path: Path) -> tuple[np.ndarray, int, int]:
         if not container.streams.audio:
             raise AudioFileError(f"{path}: contains no audio stream")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # FFmpeg has no decoder for this codec
+            raise AudioFileError(f"{path}: its audio is in a format this cannot decode")
         original_rate = int(stream.rate or 0)
         original_channels = int(stream.channels or 0)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)

@@ -7,6 +7,7 @@ to Postgres (asyncpg). Any URL shown to a user has its password masked.
 from __future__ import annotations
 
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from fitcoach.config import Settings
 from fitcoach.errors import ConfigError, DatabaseUnavailable
 
 _POSTGRES_NAMES = {"postgres", "postgresql"}
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # asyncpg waits 60 s by default for a host that drops packets; a CLI should answer sooner.
 _POSTGRES_CONNECT_TIMEOUT_S = 5.0
 # Writers wait this long for SQLite's single write lock instead of failing at once.
@@ -52,12 +54,32 @@ def resolve_database_url(settings: Settings) -> URL:
     if backend in _POSTGRES_NAMES:
         if not url.database:
             raise ConfigError("DATABASE_URL names no database (add /dbname at the end)")
-        return url.set(drivername="postgresql+asyncpg")
+        if url.port is not None and not 0 < url.port < 65536:
+            raise ConfigError(f"DATABASE_URL has port {url.port}: a port is 1 to 65535")
+        return _asyncpg_options(url).set(drivername="postgresql+asyncpg")
     if backend == "sqlite":
         return url.set(drivername="sqlite+aiosqlite")
     raise ConfigError(
         f"DATABASE_URL uses '{backend}', but fitcoach supports sqlite and postgresql only"
     )
+
+
+def _asyncpg_options(url: URL) -> URL:
+    """Hosting providers write libpq's `sslmode` into their URLs; asyncpg calls it `ssl`.
+    Any other query option would reach asyncpg.connect() as an argument it does not take."""
+    query = dict(url.query)
+    unknown = sorted(set(query) - {"sslmode", "ssl"})
+    if unknown:
+        raise ConfigError(
+            f"DATABASE_URL has an option fitcoach does not support: {unknown[0][:40]!r} "
+            "(it understands sslmode)"
+        )
+    mode = query.get("sslmode", query.get("ssl"))
+    if mode is None:
+        return url
+    if mode not in _SSL_MODES:
+        raise ConfigError(f"DATABASE_URL's sslmode must be one of {', '.join(_SSL_MODES)}")
+    return url.set(query={"ssl": mode})
 
 
 def describe_url(url: URL) -> str:
@@ -71,6 +93,18 @@ def _is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+def _probe_sqlite_file(
+    _dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> None:
+    """Opens the file once without aiosqlite, so a file that cannot be opened fails here.
+
+    When aiosqlite (0.22) cannot open it, it stops its worker thread without waiting, and the
+    thread can then report to a closed event loop: a traceback on stderr after the command's
+    one-line error."""
+    options = {key: value for key, value in cparams.items() if key in ("uri", "timeout")}
+    sqlite3.connect(*cargs, **options).close()
+
+
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
@@ -81,7 +115,14 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # the last commits), at a fraction of FULL's fsync cost.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
-    finally:
+    except Exception:
+        # The pool never sees a connection that failed here, so nothing else would close it,
+        # and aiosqlite's thread for it would outlive the event loop (a file that is not a
+        # database fails on the first PRAGMA).
+        cursor.close()
+        dbapi_connection.close()
+        raise
+    else:
         cursor.close()
 
 
@@ -92,6 +133,7 @@ def create_engine(url: URL, *, echo: bool = False) -> AsyncEngine:
             engine = create_async_engine(url, echo=echo, poolclass=StaticPool)
         else:
             engine = create_async_engine(url, echo=echo)
+            event.listen(engine.sync_engine, "do_connect", _probe_sqlite_file)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -124,6 +166,8 @@ def _reason(exc: BaseException) -> str:
             return "the database does not exist"
         if name == "InvalidAuthorizationSpecificationError":
             return "the server refused this user"
+        if isinstance(current, ConnectionError) and "SSL" in str(current):
+            return "the server does not accept SSL (see sslmode in DATABASE_URL)"
         if name == "OperationalError" and "unable to open database file" in str(current):
             return "cannot open the file"
         if isinstance(current, FileNotFoundError):
