@@ -4,9 +4,11 @@ livekit-agents reports a failing engine as the session's "error" event: `recover
 true while it still retries, false once the turn is lost (with VOICE_PROVIDER_FALLBACK, only
 after every engine behind the FallbackAdapter has failed). The framework closes a session
 after more than three unrecoverable errors in a row from one engine and resets that count
-whenever the agent speaks, so the apology also carries the session through an LLM or STT
-outage. When the failed engine is the TTS nothing can be spoken: the failure is logged and
-the session goes on (its text still reaches the room) until that limit ends it.
+whenever the agent speaks, so an apology per failed turn carries the session through an
+LLM outage. A failed STT stream is recreated every half second and its count is reset only
+by a transcript, so an STT outage gets one apology, and one that outlasts the framework's
+tolerance ends the session. When the failed engine is the TTS nothing can be spoken: the
+failure is logged and the session goes on until that same limit ends it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from livekit.agents import AgentSession, ErrorEvent
+from livekit.agents import AgentSession, ErrorEvent, UserInputTranscribedEvent
 from livekit.agents.voice import SpeechHandle
 
 logger = logging.getLogger(__name__)
@@ -39,11 +41,14 @@ class ProviderApology:
         self._session = session
         self._extra = dict(log_extra or {})
         self._speaking: SpeechHandle | None = None
+        self._deaf = False  # an STT outage is under way and has had its apology
         self.apologies = 0
         session.on("error", self._on_error)
+        session.on("user_input_transcribed", self._on_transcript)
 
-    def detach(self) -> None:
-        self._session.off("error", self._on_error)
+    def _on_transcript(self, event: UserInputTranscribedEvent) -> None:
+        if event.transcript.strip():
+            self._deaf = False  # the STT works again
 
     def _on_error(self, event: ErrorEvent) -> None:
         error = event.error
@@ -66,6 +71,11 @@ class ProviderApology:
             # STT and LLM failing together, or the apology's own turn failing: say it once.
             logger.error("%s failed (%s): already apologising", engine, cause, extra=extra)
             return
+        if engine == "speech-to-text":
+            if self._deaf:
+                logger.error("%s failed again (%s)", engine, cause, extra=extra)
+                return
+            self._deaf = True
         try:
             self._speaking = self._session.say(apology)
         except RuntimeError as exc:  # the session is closing or between agents

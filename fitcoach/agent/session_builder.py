@@ -76,6 +76,10 @@ FRAMEWORK_DEFAULT = TurnProfile(
 PROFILES = {profile.name: profile for profile in (TUNED, FRAMEWORK_DEFAULT)}
 
 
+# How long a cloud speech-to-text attempt may take before the local engine is used instead.
+STT_ATTEMPT_TIMEOUT_S = 3.0
+
+
 class LocalEngineUnavailable(ConfigError):
     """A `local` engine was chosen but this installation cannot provide it."""
 
@@ -213,7 +217,15 @@ def build_stt(
         api_key=_key(settings, "deepgram_api_key", "deepgram"),
     )
     if settings.voice_provider_fallback and local.stt is not None:
-        return lk_stt.FallbackAdapter([cloud, local.stt], vad=vad)
+        # No retries of a failed cloud stream before whisper takes over: in livekit-agents
+        # 1.8.9 an attempt that times out resets its retry budget, so a provider that
+        # accepts the connection and then hangs would be retried for ever.
+        return lk_stt.FallbackAdapter(
+            [cloud, local.stt],
+            vad=vad,
+            max_retry_per_stt=0,
+            attempt_timeout=STT_ATTEMPT_TIMEOUT_S,
+        )
     return cloud
 
 

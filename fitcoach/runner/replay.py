@@ -19,9 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livekit.agents.utils import http_context
 from sqlalchemy import select
 from sqlmodel import col
 
+from fitcoach.agent.apology import attach_apology
 from fitcoach.agent.session_builder import (
     TUNED,
     LocalEngines,
@@ -298,46 +300,49 @@ async def replay(
     agent = FitnessVoiceAgent(user.id, agent_type, services=services)
     session = None
     turns: list[TurnRecord] = []
-    try:
-        engines, vad = loaded or await asyncio.gather(
-            asyncio.to_thread(LocalEngines.load, settings),
-            asyncio.to_thread(load_vad, profile),
-        )
-        await agent.initialize_orchestrator()
-        await agent.start_log_worker()
-        session = build_session(settings, vad=vad, local=engines, profile=profile)
-        microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
-        session.input.audio = microphone
-        session.output.audio = speaker
-        conversation = _Conversation(session)
-        await session.start(agent)
-        await _await_greeting(conversation, speaker, within_s=30)
-        seen: set[Any] = set()
-        for index, path in enumerate(paths):
-            notify(f"playing {path.name}", index, len(paths))
-            turn = TurnRecord(file=str(path))
-            turns.append(turn)
-            try:
-                clip = await asyncio.to_thread(load_clip, path)
-            except AudioFileError as exc:
-                turn.error = str(exc)
-                continue
-            await _play_turn(clip, turn, microphone, speaker, conversation)
-            turn.logged = await _written_sets(agent, database, seen)
-        notify("done", len(paths), len(paths))
-        engines_used = {
-            "stt": _engine_name(getattr(session.stt, "wrapped_stt", None) or session.stt),
-            "llm": _engine_name(session.llm),
-            "tts": _engine_name(session.tts),
-        }
-        return ReplayReport(
-            user={"id": str(user.id), "name": user.name}, engines=engines_used, turns=turns
-        )
-    finally:
-        if session is not None:
-            await session.aclose()
-        await agent.cleanup()
-        await services.close()
+    # Outside a worker job no HTTP session exists; cloud plugins (and their fallback) need one.
+    async with http_context.open():
+        try:
+            engines, vad = loaded or await asyncio.gather(
+                asyncio.to_thread(LocalEngines.load, settings),
+                asyncio.to_thread(load_vad, profile),
+            )
+            await agent.initialize_orchestrator()
+            await agent.start_log_worker()
+            session = build_session(settings, vad=vad, local=engines, profile=profile)
+            attach_apology(session)
+            microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
+            session.input.audio = microphone
+            session.output.audio = speaker
+            conversation = _Conversation(session)
+            await session.start(agent)
+            await _await_greeting(conversation, speaker, within_s=30)
+            seen: set[Any] = set()
+            for index, path in enumerate(paths):
+                notify(f"playing {path.name}", index, len(paths))
+                turn = TurnRecord(file=str(path))
+                turns.append(turn)
+                try:
+                    clip = await asyncio.to_thread(load_clip, path)
+                except AudioFileError as exc:
+                    turn.error = str(exc)
+                    continue
+                await _play_turn(clip, turn, microphone, speaker, conversation)
+                turn.logged = await _written_sets(agent, database, seen)
+            notify("done", len(paths), len(paths))
+            engines_used = {
+                "stt": _engine_name(getattr(session.stt, "wrapped_stt", None) or session.stt),
+                "llm": _engine_name(session.llm),
+                "tts": _engine_name(session.tts),
+            }
+            return ReplayReport(
+                user={"id": str(user.id), "name": user.name}, engines=engines_used, turns=turns
+            )
+        finally:
+            if session is not None:
+                await session.aclose()
+            await agent.cleanup()
+            await services.close()
 
 
 def write_reply_audio(report: ReplayReport, out_dir: Path) -> list[Path]:

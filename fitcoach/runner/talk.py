@@ -279,9 +279,7 @@ async def talk_audio(
             session.output.audio = Speaker(device)
             _attach_log(session, say, log)
             if recorder is not None:
-                session.on(
-                    "user_state_changed", lambda event: recorder.user_state(event.new_state)
-                )
+                session.on("user_state_changed", lambda event: recorder.user_state(event.new_state))
             session.on("close", lambda _: finished.set())
             await session.start(agent)
             say("info", "listening: talk to your coach (Ctrl-C to stop)")
