@@ -9,6 +9,7 @@ turn. Turns per second is the turns answered divided by the wall time of the lev
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -75,18 +76,39 @@ async def _text_level(settings: Any, sessions: int, turns: int) -> dict[str, Any
     return _level("text", sessions, seconds, wall)
 
 
+class _VadFallingBehind(logging.Handler):
+    """Counts the VAD's own warnings that it cannot keep up with real time: saturation."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "slower than realtime" in record.getMessage():
+            self.count += 1
+
+
 async def _audio_level(settings: Any, sessions: int, turns: int) -> dict[str, Any]:
     from fitcoach.runner.replay import replay
 
     paths = [REPO / "fixtures" / name for name in AUDIO_TURNS[:turns]]
+    vad_logger = logging.getLogger("livekit.plugins.silero")
+    behind = _VadFallingBehind()
+    vad_logger.addHandler(behind)
+    vad_logger.propagate = False
     started = time.perf_counter()
-    reports = await asyncio.gather(*(replay(paths, settings=settings) for _ in range(sessions)))
+    try:
+        reports = await asyncio.gather(*(replay(paths, settings=settings) for _ in range(sessions)))
+    finally:
+        vad_logger.removeHandler(behind)
+        vad_logger.propagate = True
     wall = time.perf_counter() - started
     e2e = [t.latency["e2e"] for r in reports for t in r.turns if t.latency["e2e"] is not None]
     level = _level("audio", sessions, e2e, wall)
     level["turns_without_reply"] = sum(
         1 for r in reports for t in r.turns if t.latency["e2e"] is None
     )
+    level["vad_behind_real_time_warnings"] = behind.count
     return level
 
 
