@@ -117,6 +117,9 @@ class _Lane:
             connection.execute("PRAGMA synchronous=NORMAL")
             if not self._checkpoints:
                 connection.execute("PRAGMA wal_autocheckpoint=0")
+            # Every write transaction here begins IMMEDIATE: with two connections writing, a
+            # deferred one could find its read snapshot stale when it came to write, and
+            # SQLite then fails at once ("database is locked") instead of waiting its turn.
             connection.executescript(_SCHEMA)
             self._connection = connection
         return self._connection
@@ -176,7 +179,7 @@ class Journal:
 
         def insert(db: sqlite3.Connection) -> None:
             with db:
-                db.execute("BEGIN")
+                db.execute("BEGIN IMMEDIATE")
                 db.executemany(
                     "INSERT OR IGNORE INTO pending_sets (id, user_id, exercise, reps, weight_kg, "
                     "logged_at, session_id, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -215,7 +218,7 @@ class Journal:
 
         def delete(db: sqlite3.Connection) -> None:
             with db:  # one transaction
-                db.execute("BEGIN")
+                db.execute("BEGIN IMMEDIATE")
                 db.executemany("DELETE FROM pending_sets WHERE id = ?", keys)
 
         await self._run(delete)
@@ -225,7 +228,7 @@ class Journal:
 
         def move(db: sqlite3.Connection) -> None:
             with db:
-                db.execute("BEGIN")
+                db.execute("BEGIN IMMEDIATE")
                 db.execute(
                     "INSERT OR REPLACE INTO rejected_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
