@@ -173,11 +173,24 @@ async def outage_trial(database_url: str, journal: Path, outage_s: float) -> dic
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="default: a scratch database on FITCOACH_BENCH_POSTGRES_URL's server, dropped after",
+    )
     parser.add_argument("--outage-s", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.database_url is not None:
+        return await run_trials(args)
+    from postgres_scratch import scratch_database
 
+    async with scratch_database() as url:
+        args.database_url = url
+        return await run_trials(args)
+
+
+async def run_trials(args: argparse.Namespace) -> int:
     database = open_database(load_settings(database_url=args.database_url))
     await upgrade(database)
     await seed(database)

@@ -14,12 +14,17 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from fitcoach.config import Settings, load_settings
 from fitcoach.store import Database, open_database, upgrade
+
+if TYPE_CHECKING:
+    from fitcoach.agent.engines.piper_tts import PiperTTS
+    from fitcoach.agent.engines.whisper_stt import WhisperSTT
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _SETTINGS_ENV = [name.upper() for name in Settings.model_fields] + [
@@ -126,3 +131,22 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+# The offline engines, loaded once for the whole test session.
+@pytest.fixture(scope="session")
+def whisper() -> WhisperSTT:
+    from fitcoach.agent.engines.whisper_stt import WhisperSTT
+
+    engine = WhisperSTT()
+    engine.warm_up()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def piper() -> PiperTTS:
+    from fitcoach.agent.engines.piper_tts import PiperTTS
+
+    engine = PiperTTS()
+    engine.warm_up()
+    return engine

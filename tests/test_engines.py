@@ -20,18 +20,6 @@ from tests.test_voice_agent import ready_agent, services  # noqa: F401  (fixture
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def whisper() -> WhisperSTT:
-    engine = WhisperSTT()
-    engine.warm_up()
-    return engine
-
-
-@pytest.fixture(scope="module")
-def piper() -> PiperTTS:
-    return PiperTTS()
-
-
 def _pcm(name: str) -> np.ndarray:
     samples = load_clip(FIXTURES / name).samples
     return samples.astype(np.float32) / 32768.0

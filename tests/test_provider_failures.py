@@ -65,20 +65,6 @@ async def providers() -> AsyncIterator[Callable[[Mode], Any]]:
             await fake.stop()
 
 
-@pytest.fixture(scope="module")
-def whisper() -> WhisperSTT:
-    engine = WhisperSTT()
-    engine.warm_up()
-    return engine
-
-
-@pytest.fixture(scope="module")
-def piper() -> PiperTTS:
-    engine = PiperTTS()
-    engine.warm_up()
-    return engine
-
-
 async def seeded(database_url: str, **overrides: Any) -> Settings:
     settings = load_settings(database_url=database_url, **overrides)
     database = open_database(settings)
