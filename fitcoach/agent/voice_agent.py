@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 # journal and is delivered by the next worker to start.
 DRAIN_TIMEOUT_S = 10.0
 CONTEXT_RELOAD_SETTLE_S = 0.5
+RELOAD_FINISH_TIMEOUT_S = 5.0
 
 
 class AgentServices:
@@ -89,6 +90,7 @@ class FitnessVoiceAgent(Agent):
         self.coach_tools: CoachTools | None = None
         self._reloads: set[asyncio.Task[None]] = set()
         self._stale = False
+        self._closing = asyncio.Event()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -137,10 +139,15 @@ class FitnessVoiceAgent(Agent):
             },
         )
         await self.logbook.close()
-        for task in list(self._reloads):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # A reload still settling returns at once; one that is reading finishes its query
+        # (cancelling it mid-query would leave the connection to be reset by the pool).
+        self._closing.set()
+        if self._reloads:
+            _, stuck = await asyncio.wait(self._reloads, timeout=RELOAD_FINISH_TIMEOUT_S)
+            for task in stuck:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def on_enter(self) -> None:
         if self.user_context is not None:
@@ -167,9 +174,10 @@ class FitnessVoiceAgent(Agent):
     async def _reload_context(self) -> None:
         # Sets arrive in bursts ("three sets of ten"); reload once the burst has landed,
         # rather than competing with the conversation's audio once per delivered batch.
-        await asyncio.sleep(CONTEXT_RELOAD_SETTLE_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), CONTEXT_RELOAD_SETTLE_S)
         context = None
-        while self._stale:
+        while self._stale and not self._closing.is_set():
             self._stale = False
             try:
                 context = await self.services.contexts.load(self.user_id)
