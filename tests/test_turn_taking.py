@@ -34,6 +34,7 @@ class SecondsRecognizer(stt.STT):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self.calls: list[float] = []
+        self.audio: list[np.ndarray] = []
 
     async def _recognize_impl(
         self,
@@ -45,6 +46,7 @@ class SecondsRecognizer(stt.STT):  # type: ignore[type-arg]
         frame = rtc.combine_audio_frames(buffer)
         seconds = frame.samples_per_channel / frame.sample_rate
         self.calls.append(seconds)
+        self.audio.append(np.frombuffer(frame.data, dtype=np.int16).copy())
         await asyncio.sleep(0.05)
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
@@ -101,6 +103,14 @@ async def test_an_utterance_is_transcribed_once_from_the_guess_made_during_the_s
     assert len(recognizer.calls) == 1
     heard = float(events[-1].alternatives[0].text)
     assert len(speech) / SAMPLE_RATE <= heard < len(speech) / SAMPLE_RATE + 1.0
+    # Sample for sample, what it heard is a stretch of the input holding the whole utterance.
+    played = np.concatenate([_silence(0.5), speech, _silence(1.5)])
+    audio = recognizer.audio[0]
+    # Where the recognised audio begins in what was played, lined up on the first sound.
+    start = int(np.flatnonzero(played)[0]) - int(np.flatnonzero(audio)[0])
+    assert 0 <= start <= len(_silence(0.5))
+    assert np.array_equal(played[start : start + len(audio)], audio)
+    assert start + len(audio) >= len(_silence(0.5)) + len(speech)
 
 
 async def test_speech_after_a_short_pause_replaces_the_guess_with_the_whole_utterance() -> None:
