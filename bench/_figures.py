@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,31 +12,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 
 
-def quantile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated quantile (q in 0..1); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def summary(values: list[float], *, digits: int = 4) -> dict[str, Any]:
     """n, median (also as p50), p95, p99 of `values`, rounded."""
+    from fitcoach.runner.replay import percentile
 
-    def rounded(value: float | None) -> float | None:
+    def at(q: float) -> float | None:
+        value = percentile(values, q)
         return None if value is None else round(value, digits)
 
-    median = statistics.median(values) if values else None
-    return {
-        "n": len(values),
-        "median": rounded(median),
-        "p50": rounded(median),
-        "p95": rounded(quantile(values, 0.95)),
-        "p99": rounded(quantile(values, 0.99)),
-    }
+    return {"n": len(values), "median": at(50), "p50": at(50), "p95": at(95), "p99": at(99)}
 
 
 def machine() -> dict[str, Any]:

@@ -88,7 +88,9 @@ class _VadFallingBehind(logging.Handler):
             self.count += 1
 
 
-async def _audio_level(settings: Any, sessions: int, turns: int) -> dict[str, Any]:
+async def _audio_level(
+    settings: Any, sessions: int, turns: int, loaded: tuple[Any, Any]
+) -> dict[str, Any]:
     from fitcoach.runner.replay import replay
 
     paths = [REPO / "fixtures" / name for name in AUDIO_TURNS[:turns]]
@@ -98,7 +100,9 @@ async def _audio_level(settings: Any, sessions: int, turns: int) -> dict[str, An
     vad_logger.propagate = False
     started = time.perf_counter()
     try:
-        reports = await asyncio.gather(*(replay(paths, settings=settings) for _ in range(sessions)))
+        reports = await asyncio.gather(
+            *(replay(paths, settings=settings, loaded=loaded) for _ in range(sessions))
+        )
     finally:
         vad_logger.removeHandler(behind)
         vad_logger.propagate = True
@@ -129,6 +133,14 @@ async def measure(settings: Any, *, quick: bool) -> list[dict[str, Any]]:
     results = []
     for sessions in levels:
         results.append(await _text_level(settings, sessions, 2 if quick else 12))
+    from fitcoach.agent.session_builder import LocalEngines, load_vad, register_plugins
+
+    register_plugins(settings)  # on this (main) thread, before any loading thread
+    # One process's engines, shared by its sessions, as in a worker.
+    engines, vad = await asyncio.gather(
+        asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
+    )
     for sessions in levels:
-        results.append(await _audio_level(settings, sessions, 1 if quick else len(AUDIO_TURNS)))
+        turns = 1 if quick else len(AUDIO_TURNS)
+        results.append(await _audio_level(settings, sessions, turns, (engines, vad)))
     return results

@@ -9,6 +9,7 @@ and the framework's breakdown: end_of_turn, transcription, llm_ttft, tts_ttfb.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,23 @@ BREAKDOWN = ("end_of_turn", "transcription", "llm_ttft", "tts_ttfb")
 
 
 async def measure(settings: Any, *, quick: bool) -> dict[str, Any]:
-    from fitcoach.agent.session_builder import FRAMEWORK_DEFAULT, TUNED
+    from fitcoach.agent.session_builder import (
+        FRAMEWORK_DEFAULT,
+        TUNED,
+        LocalEngines,
+        load_vad,
+        register_plugins,
+    )
     from fitcoach.runner.expectations import check_turn, load_expectations
     from fitcoach.runner.replay import replay
+
+    register_plugins(settings)  # on this (main) thread, before any loading thread
+    # Loaded once, as a worker's prewarm loads them: each block's session is built on them.
+    engines = await asyncio.to_thread(LocalEngines.load, settings)
+    loaded = {
+        profile.name: (engines, await asyncio.to_thread(load_vad, profile))
+        for profile in (TUNED, FRAMEWORK_DEFAULT)
+    }
 
     names = QUICK_TURNS if quick else TURNS
     block = len(names) if quick else 6
@@ -61,7 +76,9 @@ async def measure(settings: Any, *, quick: bool) -> dict[str, Any]:
         paths = [FIXTURES / name for name in names[start : start + block]]
         order = (TUNED, FRAMEWORK_DEFAULT) if number % 2 == 0 else (FRAMEWORK_DEFAULT, TUNED)
         for profile in order:
-            report = await replay(paths, settings=settings, profile=profile)
+            report = await replay(
+                paths, settings=settings, profile=profile, loaded=loaded[profile.name]
+            )
             turns[profile.name].extend(report.turns)
 
     results: dict[str, Any] = {"turns": len(names)}

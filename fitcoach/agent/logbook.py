@@ -158,7 +158,6 @@ class Journal:
         self.path = path
         self._confirming = _Lane(path, "logbook-confirm", checkpoints=False)
         self._delivering = _Lane(path, "logbook-deliver", checkpoints=True)
-        self._run = self._delivering.run
 
     async def append(self, workout_sets: Sequence[WorkoutSet]) -> None:
         """Store `workout_sets` in one transaction: all of them are durable, or none is."""
@@ -189,7 +188,7 @@ class Journal:
         await self._confirming.run(insert)
 
     async def oldest(self, limit: int) -> list[_Pending]:
-        rows = await self._run(
+        rows = await self._delivering.run(
             lambda db: db.execute(
                 "SELECT id, user_id, exercise, reps, weight_kg, logged_at, session_id, "
                 "confirmed_at FROM pending_sets ORDER BY confirmed_at, id LIMIT ?",
@@ -221,7 +220,7 @@ class Journal:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany("DELETE FROM pending_sets WHERE id = ?", keys)
 
-        await self._run(delete)
+        await self._delivering.run(delete)
 
     async def reject(self, pending: _Pending, reason: str) -> None:
         s = pending.workout_set
@@ -245,11 +244,11 @@ class Journal:
                 )
                 db.execute("DELETE FROM pending_sets WHERE id = ?", (str(s.id),))
 
-        await self._run(move)
+        await self._delivering.run(move)
 
     async def count(self) -> int:
         """Sets waiting for the main database."""
-        value = await self._run(
+        value = await self._delivering.run(
             lambda db: db.execute("SELECT count(*) FROM pending_sets").fetchone()[0]
         )
         assert isinstance(value, int)
@@ -257,7 +256,7 @@ class Journal:
 
     async def rejected(self) -> list[tuple[str, str]]:
         """(set id, reason) of the sets the main database refused for good."""
-        rows = await self._run(
+        rows = await self._delivering.run(
             lambda db: db.execute("SELECT id, reason FROM rejected_sets").fetchall()
         )
         assert isinstance(rows, list)

@@ -16,6 +16,7 @@ import asyncio
 import re
 from typing import TYPE_CHECKING
 
+from fitcoach.agent.engines.intent_llm import last_user_text
 from fitcoach.coach import shared_intent_engine
 
 if TYPE_CHECKING:
@@ -69,13 +70,6 @@ def sounds_finished(text: str) -> bool:
     )
 
 
-def _last_user_text(chat_ctx: llm.ChatContext) -> str:
-    for item in reversed(chat_ctx.items):
-        if item.type == "message" and item.role == "user":
-            return item.text_content or ""
-    return ""
-
-
 class UtteranceCompleteness:
     """A turn detector for AgentSession(turn_handling={"turn_detection": ...})."""
 
@@ -99,6 +93,6 @@ class UtteranceCompleteness:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 (the framework's protocol names it)
     ) -> float:
-        text = _last_user_text(chat_ctx)
+        text = last_user_text(chat_ctx) or ""
         finished = await asyncio.to_thread(sounds_finished, text)
         return FINISHED if finished else UNFINISHED

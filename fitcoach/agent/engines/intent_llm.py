@@ -32,7 +32,8 @@ _GOODBYE = re.compile(r"\b(?:bye|goodbye|see you|later|that's all|done for today
 _SPECIALIST = {"ask_workout": "workout", "ask_diet": "diet", "ask_supplement": "supplement"}
 
 
-def _last_user_text(chat_ctx: llm.ChatContext) -> str | None:
+def last_user_text(chat_ctx: llm.ChatContext) -> str | None:
+    """What the user said last, or None before they have spoken."""
     for item in reversed(chat_ctx.items):
         if item.type == "message" and item.role == "user":
             return item.text_content or ""
@@ -166,7 +167,7 @@ class IntentLLM(llm.LLM):  # type: ignore[type-arg]
         outputs = _pending_tool_outputs(chat_ctx)
         if outputs:
             return " ".join(outputs)  # the tools already speak in full sentences
-        text = _last_user_text(chat_ctx)
+        text = last_user_text(chat_ctx)
         if text is None:
             return ""
         if self._engine is None:
