@@ -12,7 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fitcoach.coach import ContextLoader, MemoryContextCache, RedisContextCache, load_agent_context
+from fitcoach.coach import (
+    ContextLoader,
+    LoggedSet,
+    MemoryContextCache,
+    RedisContextCache,
+    load_agent_context,
+    with_logged_sets,
+)
 from fitcoach.coach.context_cache import context_cache_from_settings
 from fitcoach.config import load_settings
 from fitcoach.errors import ConfigError, UserNotFound
@@ -24,6 +31,7 @@ from fitcoach.store import (
     User,
     UserPreferences,
     UserProfile,
+    WorkoutLog,
     WorkoutPlan,
     seed,
     user_id_for,
@@ -176,6 +184,33 @@ async def test_seeded_history_becomes_records(database: Database) -> None:
     assert type(context).model_validate_json(context.model_dump_json()) == context
 
 
+async def test_a_sessions_own_sets_give_the_context_a_reload_would(database: Database) -> None:
+    await seed(database)
+    now = datetime.now(UTC)
+    before = await load_agent_context(database, user_id_for("demo"), now=now)
+    performed = [
+        LoggedSet(exercise="deadlift", reps=3, weight_kg=250, logged_at=now - timedelta(minutes=5)),
+        LoggedSet(exercise="deadlift", reps=8, weight_kg=60, logged_at=now - timedelta(minutes=4)),
+        LoggedSet(
+            exercise="pistol squat", reps=6, weight_kg=0, logged_at=now - timedelta(minutes=3)
+        ),
+        # Confirmed long ago and delivered only now (a journal left by a crashed worker).
+        LoggedSet(exercise="lunge", reps=10, weight_kg=20, logged_at=now - timedelta(days=40)),
+    ]
+    async with database.session() as session:
+        session.add_all(
+            WorkoutLog(user_id=user_id_for("demo"), **logged.model_dump()) for logged in performed
+        )
+        await session.commit()
+
+    updated = with_logged_sets(before, performed)
+    reloaded = await load_agent_context(database, user_id_for("demo"), now=now)
+    assert updated.recent_sets == reloaded.recent_sets
+    assert updated.records == reloaded.records
+    assert updated.records["deadlift"].best.weight_kg == 250 and "lunge" not in updated.records
+    assert before.records != updated.records  # the original is left as it was
+
+
 async def test_unknown_user_is_a_typed_error(database: Database) -> None:
     with pytest.raises(UserNotFound):
         await load_agent_context(database, uuid.uuid4())
@@ -198,6 +233,20 @@ async def test_memory_cache_serves_until_ttl_or_invalidation(database: Database)
     assert await short.get(first.user_id) is first
     await asyncio.sleep(0.1)
     assert await short.get(first.user_id) is None
+
+
+async def test_a_listener_does_not_hear_invalidations_it_caused(database: Database) -> None:
+    await seed(database)
+    cache = MemoryContextCache(ttl_seconds=3600)
+    mine: list[uuid.UUID] = []
+    everyone: list[uuid.UUID] = []
+    cache.add_listener(mine.append, ignore_origin="session:a")
+    cache.add_listener(everyone.append)
+    user = user_id_for("demo")
+    await cache.invalidate(user, origin="session:a")
+    await cache.invalidate(user, origin="session:b")
+    await cache.invalidate(user)
+    assert mine == [user, user] and everyone == [user, user, user]
 
 
 async def _redis_or_skip() -> None:
@@ -267,6 +316,26 @@ async def test_redis_cache_is_shared_and_invalidation_reaches_another_process(
     finally:
         await cache.close()
         await database.dispose()
+
+
+async def test_redis_invalidation_carries_its_origin() -> None:
+    await _redis_or_skip()
+    cache = RedisContextCache(REDIS_URL, 60)
+    mine: asyncio.Queue[uuid.UUID] = asyncio.Queue()
+    everyone: asyncio.Queue[uuid.UUID] = asyncio.Queue()
+    try:
+        cache.add_listener(mine.put_nowait, ignore_origin="session:a")
+        cache.add_listener(everyone.put_nowait)
+        await cache.wait_subscribed()
+        caused_here, caused_elsewhere = uuid.uuid4(), uuid.uuid4()
+        await cache.invalidate(caused_here, origin="session:a")
+        await cache.invalidate(caused_elsewhere, origin="session:b")
+        assert await asyncio.wait_for(everyone.get(), 10) == caused_here
+        assert await asyncio.wait_for(everyone.get(), 10) == caused_elsewhere
+        # Published in order on one connection: had the first reached `mine`, it would be first.
+        assert await asyncio.wait_for(mine.get(), 10) == caused_elsewhere
+    finally:
+        await cache.close()
 
 
 async def test_an_unreadable_redis_entry_is_a_miss(sqlite_url: str) -> None:

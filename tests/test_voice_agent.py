@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ from fitcoach.agent.session_builder import (
     check_providers,
     load_vad,
 )
-from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+from fitcoach.agent.voice_agent import CONTEXT_RELOAD_SETTLE_S, AgentServices, FitnessVoiceAgent
+from fitcoach.coach import AgentContext, ContextLoader
+from fitcoach.coach.context import ExerciseRecord
 from fitcoach.config import load_settings
 from fitcoach.errors import ConfigError, InvalidInput
 from fitcoach.store import WorkoutLog, open_database, seed, upgrade, user_id_for
@@ -285,3 +289,82 @@ async def test_a_dead_cloud_llm_falls_back_to_the_local_engine(services: AgentSe
     await agent.cleanup()
     rows = await logged_rows(services)
     assert [(r.exercise, r.reps, r.weight_kg) for r in rows] == [("deadlift", 5, 140.0)]
+
+
+class CountingLoader(ContextLoader):
+    """The services' loader, counting what it reads."""
+
+    def __init__(self, loader: ContextLoader) -> None:
+        super().__init__(loader.database, loader.cache)
+        self.loads = 0
+
+    async def load(self, user_id: uuid.UUID) -> AgentContext:
+        self.loads += 1
+        return await super().load(user_id)
+
+
+def records(agent: FitnessVoiceAgent) -> dict[str, ExerciseRecord]:
+    assert agent.user_context is not None
+    return agent.user_context.records
+
+
+async def _until(condition: Callable[[], bool], within_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_delivered_sets_reach_the_sessions_context_without_a_reload(
+    services: AgentServices,
+) -> None:
+    loader = services.contexts = CountingLoader(services.contexts)
+    agent = await ready_agent(services)
+    assert loader.loads == 1
+    llm = ScriptedLLM(
+        [
+            tool_call("log_workout_set", exercise="deadlift", reps=5, weight=200, unit="kg"),
+            "Logged.",
+            tool_call("ask_specialist_agent", query="what's my max deadlift", specialist="workout"),
+            lambda ctx: last_tool_output(ctx),
+        ]
+    )
+    async with AgentSession(llm=llm) as session:
+        await session.start(agent)
+        await session.run(user_input="five deadlifts at two hundred kilos")
+        # Delivery is asynchronous: the record moves once the set reaches the database.
+        await _until(lambda: records(agent)["deadlift"].best.weight_kg == 200)
+        assert records(agent)["deadlift"].best.reps == 5
+        result = await session.run(user_input="what's my max deadlift")
+        result.expect.next_event().is_function_call(name="ask_specialist_agent")
+        result.expect.next_event().is_function_call_output()
+        answer = result.expect.next_event().is_message(role="assistant").event().item
+        assert "200 kilograms for 5 reps" in answer.text_content
+        await asyncio.sleep(CONTEXT_RELOAD_SETTLE_S + 0.2)
+    await agent.cleanup()
+    assert loader.loads == 1, "the session reloaded its context for its own sets"
+
+
+async def test_a_change_made_elsewhere_reloads_the_sessions_context(
+    services: AgentServices,
+) -> None:
+    loader = services.contexts = CountingLoader(services.contexts)
+    agent = await ready_agent(services)
+    async with AgentSession(llm=ScriptedLLM([])) as session:
+        await session.start(agent)
+        # Another session of the same user, in another process, delivered a set.
+        async with services.database.session() as db:
+            db.add(
+                WorkoutLog(
+                    user_id=user_id_for("demo"),
+                    exercise="front squat",
+                    reps=3,
+                    weight_kg=95,
+                    logged_at=datetime.now(UTC),
+                )
+            )
+            await db.commit()
+        await loader.invalidate(user_id_for("demo"), origin="session:elsewhere")
+        await _until(lambda: "front squat" in records(agent))
+    await agent.cleanup()
+    assert loader.loads == 2

@@ -26,7 +26,9 @@ from fitcoach.coach import (
     AgentContext,
     AgentOrchestrator,
     ContextLoader,
+    LoggedSet,
     context_cache_from_settings,
+    with_logged_sets,
 )
 from fitcoach.config import Settings
 from fitcoach.errors import InvalidInput
@@ -110,7 +112,9 @@ class FitnessVoiceAgent(Agent):
         )
         await self.update_instructions(instructions_for(self.agent_type, context))
         self.logbook.add_delivered_listener(self._sets_delivered)
-        self.services.contexts.cache.add_listener(self._context_invalidated)
+        self.services.contexts.cache.add_listener(
+            self._context_invalidated, ignore_origin=self._origin
+        )
         logger.info(
             "agent ready in %.0f ms",
             (time.perf_counter() - started) * 1000,
@@ -155,11 +159,30 @@ class FitnessVoiceAgent(Agent):
 
     # -- keeping the context fresh ----------------------------------------------------------
 
+    @property
+    def _origin(self) -> str:
+        return f"session:{self.session_id}"
+
     async def _sets_delivered(self, sets: list[WorkoutSet]) -> None:
+        # This session knows what it delivered: its context takes the sets in memory, rather
+        # than reloading from the database on the event loop while the user goes on logging.
+        own = [
+            LoggedSet(
+                exercise=s.exercise, reps=s.reps, weight_kg=s.weight_kg, logged_at=s.logged_at
+            )
+            for s in sets
+            if s.user_id == self.user_id
+        ]
+        if own and self.user_context is not None:
+            if self._reloads:
+                # A reload may already have read these rows: let it read again, not add twice.
+                self._stale = True
+            else:
+                self._use_context(with_logged_sets(self.user_context, own))
         # The journal is shared by the worker's processes, so this writer may have delivered
         # other users' sets: invalidate each, so their own sessions (through Redis) reload too.
         for user_id in {s.user_id for s in sets}:
-            await self.services.contexts.invalidate(user_id)
+            await self.services.contexts.invalidate(user_id, origin=self._origin)
 
     def _context_invalidated(self, user_id: uuid.UUID) -> None:
         if user_id != self.user_id:
@@ -188,8 +211,10 @@ class FitnessVoiceAgent(Agent):
                     extra={"user_id": str(self.user_id)},
                 )
                 return
-        if context is None:
-            return
+        if context is not None:
+            self._use_context(context)
+
+    def _use_context(self, context: AgentContext) -> None:
         self.user_context = context
         if self.coach_tools is not None:
             self.coach_tools.context = context

@@ -2,7 +2,7 @@
 specialist orchestrator. Nothing here imports livekit.
 """
 
-from fitcoach.coach.context import AgentContext, load_agent_context
+from fitcoach.coach.context import AgentContext, LoggedSet, load_agent_context, with_logged_sets
 from fitcoach.coach.context_cache import (
     ContextCache,
     ContextLoader,
@@ -30,6 +30,7 @@ __all__ = [
     "IntentEngine",
     "IntentResult",
     "KnowledgeBase",
+    "LoggedSet",
     "MemoryContextCache",
     "RedisContextCache",
     "SetSlots",
@@ -40,4 +41,5 @@ __all__ = [
     "parse_set_slots",
     "shared_intent_engine",
     "shared_knowledge_base",
+    "with_logged_sets",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -168,6 +168,20 @@ def _records(sets: Sequence[LoggedSet]) -> dict[str, ExerciseRecord]:
             best_estimated_1rm_kg=round(estimated_1rm(best.weight_kg, best.reps), 1),
         )
     return records
+
+
+def with_logged_sets(context: AgentContext, logged: Iterable[LoggedSet]) -> AgentContext:
+    """The context as a reload would see it once `logged` is in the database.
+
+    A session that has just delivered its own sets uses this instead of a database reload."""
+    since = datetime.combine(
+        context.today - timedelta(days=HISTORY_DAYS), datetime.min.time(), context.zone
+    )
+    recent = sorted(
+        [*context.recent_sets, *(s for s in logged if s.logged_at >= since)],
+        key=lambda s: s.logged_at,
+    )
+    return context.model_copy(update={"recent_sets": recent, "records": _records(recent)})
 
 
 async def load_agent_context(

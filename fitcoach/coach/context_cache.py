@@ -2,7 +2,8 @@
 
 With Redis every worker process reads the same entries, and an invalidation (a plan changed,
 a set was logged) deletes the entry and is published on a channel, so listeners in every
-process hear it (an agent mid-session reloads its context then).
+process hear it (an agent mid-session reloads its context then). An invalidation may name its
+origin, so the session that caused it, which already knows what changed, can skip its echo.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 InvalidationListener = Callable[[uuid.UUID], Awaitable[None] | None]
+# A listener and the origin whose invalidations it does not need to hear.
+_Subscription = tuple[InvalidationListener, str | None]
 
 # Versioned with AgentContext's shape, so an old entry is never read as a new one.
 _KEY_PREFIX = "fitcoach:context:v1:"
@@ -34,13 +37,19 @@ _CHANNEL = "fitcoach:context:invalidated"
 class ContextCache(Protocol):
     async def get(self, user_id: uuid.UUID) -> AgentContext | None: ...
     async def put(self, context: AgentContext) -> None: ...
-    async def invalidate(self, user_id: uuid.UUID) -> None: ...
-    def add_listener(self, listener: InvalidationListener) -> None: ...
+    async def invalidate(self, user_id: uuid.UUID, *, origin: str | None = None) -> None: ...
+    def add_listener(
+        self, listener: InvalidationListener, *, ignore_origin: str | None = None
+    ) -> None: ...
     async def close(self) -> None: ...
 
 
-async def _notify(listeners: list[InvalidationListener], user_id: uuid.UUID) -> None:
-    for listener in listeners:
+async def _notify(
+    subscriptions: list[_Subscription], user_id: uuid.UUID, origin: str | None
+) -> None:
+    for listener, ignored_origin in subscriptions:
+        if origin is not None and origin == ignored_origin:
+            continue
         try:
             result = listener(user_id)
             if result is not None:
@@ -57,7 +66,7 @@ class MemoryContextCache:
     def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
         self._entries: dict[uuid.UUID, tuple[float, AgentContext]] = {}
-        self._listeners: list[InvalidationListener] = []
+        self._subscriptions: list[_Subscription] = []
 
     async def get(self, user_id: uuid.UUID) -> AgentContext | None:
         entry = self._entries.get(user_id)
@@ -73,12 +82,14 @@ class MemoryContextCache:
         if self._ttl > 0:
             self._entries[context.user_id] = (time.monotonic(), context)
 
-    async def invalidate(self, user_id: uuid.UUID) -> None:
+    async def invalidate(self, user_id: uuid.UUID, *, origin: str | None = None) -> None:
         self._entries.pop(user_id, None)
-        await _notify(self._listeners, user_id)
+        await _notify(self._subscriptions, user_id, origin)
 
-    def add_listener(self, listener: InvalidationListener) -> None:
-        self._listeners.append(listener)
+    def add_listener(
+        self, listener: InvalidationListener, *, ignore_origin: str | None = None
+    ) -> None:
+        self._subscriptions.append((listener, ignore_origin))
 
     async def close(self) -> None:
         self._entries.clear()
@@ -92,7 +103,7 @@ class RedisContextCache:
 
         self._redis: Any = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self._ttl = ttl_seconds
-        self._listeners: list[InvalidationListener] = []
+        self._subscriptions: list[_Subscription] = []
         self._subscriber: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
@@ -125,16 +136,19 @@ class RedisContextCache:
         except Exception as exc:
             logger.warning("context cache write failed: %s", type(exc).__name__)
 
-    async def invalidate(self, user_id: uuid.UUID) -> None:
+    async def invalidate(self, user_id: uuid.UUID, *, origin: str | None = None) -> None:
+        message = str(user_id) if origin is None else f"{user_id} {origin}"
         try:
             await self._redis.delete(_KEY_PREFIX + str(user_id))
-            await self._redis.publish(_CHANNEL, str(user_id))
+            await self._redis.publish(_CHANNEL, message)
         except Exception as exc:
             logger.warning("context cache invalidation failed: %s", type(exc).__name__)
-            await _notify(self._listeners, user_id)  # this process at least
+            await _notify(self._subscriptions, user_id, origin)  # this process at least
 
-    def add_listener(self, listener: InvalidationListener) -> None:
-        self._listeners.append(listener)
+    def add_listener(
+        self, listener: InvalidationListener, *, ignore_origin: str | None = None
+    ) -> None:
+        self._subscriptions.append((listener, ignore_origin))
         if self._subscriber is None:
             self._subscriber = asyncio.get_running_loop().create_task(self._listen())
 
@@ -155,10 +169,11 @@ class RedisContextCache:
                     if message.get("type") != "message":
                         continue
                     try:
-                        user_id = uuid.UUID(message["data"].decode())
+                        user_part, _, origin = message["data"].decode().partition(" ")
+                        user_id = uuid.UUID(user_part)
                     except (ValueError, AttributeError):
                         continue
-                    await _notify(self._listeners, user_id)
+                    await _notify(self._subscriptions, user_id, origin or None)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -203,5 +218,5 @@ class ContextLoader:
         await self.cache.put(context)
         return context
 
-    async def invalidate(self, user_id: uuid.UUID) -> None:
-        await self.cache.invalidate(user_id)
+    async def invalidate(self, user_id: uuid.UUID, *, origin: str | None = None) -> None:
+        await self.cache.invalidate(user_id, origin=origin)
