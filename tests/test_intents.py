@@ -107,7 +107,7 @@ def test_free_sets_is_heard_as_three_sets(engine: IntentEngine) -> None:
     assert "free weights" in clean_transcript("free weights or machines?")
 
 
-def test_embedding_in_batches_gives_the_vectors_of_one_big_batch() -> None:
+def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it() -> None:
     from fitcoach.coach.embeddings import shared_embedder
 
     embedder = shared_embedder()

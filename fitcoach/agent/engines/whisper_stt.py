@@ -20,6 +20,8 @@ from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer
 
+from fitcoach.agent.engines.heap import give_back_free_memory
+
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
@@ -142,7 +144,10 @@ class WhisperSTT(stt.STT):  # type: ignore[type-arg]
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         samples = frames_to_pcm(buffer)
-        text = await asyncio.to_thread(transcribe_pcm, self._model, samples, self._options)
+        loop = asyncio.get_running_loop()
+        text = await loop.run_in_executor(None, transcribe_pcm, self._model, samples, self._options)
+        # Not awaited: the transcript goes on while a pool thread trims the heap.
+        loop.run_in_executor(None, give_back_free_memory)
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
             alternatives=[stt.SpeechData(text=text, language=LanguageCode("en"))],
