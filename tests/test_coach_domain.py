@@ -136,7 +136,13 @@ def test_rest_day_guidance() -> None:
         ("Skull-Crushers", "skull crusher"),
         ("hex bar deadlift", "trap bar deadlift"),
         ("farmers walk", "farmer's carry"),
+        # Compounds speech-to-text splits in two.
+        ("over head press, three sets of six", "overhead press"),
+        ("dumb bell bench", "dumbbell bench press"),
+        ("kettle bell swings", "kettlebell swing"),
+        ("ten chin ups", "chin-up"),
         ("what's the weather", None),
+        ("I was over here", None),
     ],
 )
 def test_find_exercise(said: str, canonical: str | None) -> None:

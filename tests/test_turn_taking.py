@@ -72,18 +72,29 @@ async def _events_for(samples: np.ndarray, recognizer: SecondsRecognizer) -> lis
         speculate_after_s=TUNED.speculate_after_s or 0.15,
     )
     stream = adapter.stream()
-    for start in range(0, len(samples), 320):
-        chunk = samples[start : start + 320]
-        stream.push_frame(
-            rtc.AudioFrame(
-                data=chunk.tobytes(),
-                sample_rate=SAMPLE_RATE,
-                num_channels=1,
-                samples_per_channel=len(chunk),
+
+    async def speak() -> None:
+        # In real time, 20 ms a frame, as a microphone delivers it: when a guess is ready
+        # relative to the VAD closing the segment is part of what is tested.
+        started = asyncio.get_running_loop().time()
+        for index, start in enumerate(range(0, len(samples), 320)):
+            chunk = samples[start : start + 320]
+            stream.push_frame(
+                rtc.AudioFrame(
+                    data=chunk.tobytes(),
+                    sample_rate=SAMPLE_RATE,
+                    num_channels=1,
+                    samples_per_channel=len(chunk),
+                )
             )
-        )
-    stream.end_input()
+            await asyncio.sleep(
+                max(0.0, started + (index + 1) * 0.02 - asyncio.get_running_loop().time())
+            )
+        stream.end_input()
+
+    speaking = asyncio.create_task(speak())
     events = [event async for event in stream]
+    await speaking
     await stream.aclose()
     return events
 
@@ -95,9 +106,12 @@ async def test_an_utterance_is_transcribed_once_from_the_guess_made_during_the_s
     kinds = [event.type for event in events]
     assert kinds == [
         stt.SpeechEventType.START_OF_SPEECH,
+        # The guess, ready while the VAD still waits out the silence: the reply starts now.
+        stt.SpeechEventType.PREFLIGHT_TRANSCRIPT,
         stt.SpeechEventType.END_OF_SPEECH,
         stt.SpeechEventType.FINAL_TRANSCRIPT,
     ]
+    assert events[1].alternatives[0].text == events[-1].alternatives[0].text
     # One recognition only: the guess started after a short silence was the transcript, and
     # it held the whole utterance (plus the VAD's padding), not the silence that followed.
     assert len(recognizer.calls) == 1
@@ -121,10 +135,17 @@ async def test_speech_after_a_short_pause_replaces_the_guess_with_the_whole_utte
         recognizer,
     )
     finals = [e for e in events if e.type == stt.SpeechEventType.FINAL_TRANSCRIPT]
+    preflights = [e for e in events if e.type == stt.SpeechEventType.PREFLIGHT_TRANSCRIPT]
     # A guess was made in the pause and dropped when the user went on; the one transcript
     # covers both phrases.
     assert len(recognizer.calls) == 2 and recognizer.calls[0] < recognizer.calls[1]
     assert len(finals) == 1
+    # The pause's guess was offered as a preflight, then the whole utterance's: the final
+    # transcript matches the last one, which is the reply the framework keeps.
+    assert [e.alternatives[0].text for e in preflights] == [
+        f"{seconds:.2f}" for seconds in recognizer.calls
+    ]
+    assert finals[0].alternatives[0].text == preflights[-1].alternatives[0].text
     both = (len(first) + len(second)) / SAMPLE_RATE
     assert float(finals[0].alternatives[0].text) >= both
 

@@ -331,9 +331,36 @@ _NOT_LOGGABLE = {"leg day"}
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+# Gym compounds that speech-to-text writes as two words ("over head press", "dumb bells").
+_COMPOUNDS = (
+    "overhead",
+    "deadlift",
+    "dumbbell",
+    "barbell",
+    "kettlebell",
+    "bodyweight",
+    "pushup",
+    "chinup",
+    "situp",
+    "pulldown",
+    "pushdown",
+    "hamstring",
+    "crossover",
+)
+
+
+@lru_cache(maxsize=1)
+def _split_compound() -> re.Pattern[str]:
+    halves = [
+        rf"{word[:cut]} {word[cut:]}" for word in _COMPOUNDS for cut in range(2, len(word) - 1)
+    ]
+    return re.compile(r"\b(" + "|".join(halves) + r")(?=s?\b)")
+
+
 def normalize(text: str) -> str:
-    """Lower case, hyphens and punctuation as spaces, single-spaced."""
-    return " ".join(_WORD.findall(text.lower().replace("-", " ").replace("’", "'")))
+    """Lower case, hyphens and punctuation as spaces, single-spaced, compounds joined."""
+    spaced = " ".join(_WORD.findall(text.lower().replace("-", " ").replace("’", "'")))
+    return _split_compound().sub(lambda match: match.group(1).replace(" ", ""), spaced)
 
 
 @lru_cache(maxsize=1)

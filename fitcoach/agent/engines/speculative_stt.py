@@ -6,11 +6,16 @@ Here the utterance is sent to the recogniser as soon as the user has been quiet 
 while; if they stay quiet until the VAD closes the segment, that result is the transcript,
 and if they speak again it is thrown away and the segment carries on. The transcript
 therefore arrives about when the silence window ends, not a whole transcription later.
+
+A guess that is ready while the user is still quiet is also offered to the framework as a
+preflight transcript, so the reply and its first audio are prepared during the rest of the
+silence; the framework keeps that reply when the final transcript says the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -83,6 +88,7 @@ class _Segment:
         self.frames = list(frames)
         self.guess: asyncio.Task[stt.SpeechEvent] | None = None
         self.silence_s = 0.0
+        self.closed = False  # the VAD ended it: the final transcript follows at once
 
     def drop_guess(self) -> None:
         if self.guess is not None:
@@ -159,9 +165,23 @@ class _SpeculativeStream(stt.RecognizeStream):
             segment.drop_guess()
         segment.silence_s = silence_s
         if segment.guess is None and silence_s >= self._adapter._speculate_after_s:
-            segment.guess = self._transcribe(segment.frames)
+            guess = segment.guess = self._transcribe(segment.frames)
+            guess.add_done_callback(lambda task: self._offer_preflight(segment, task))
+
+    def _offer_preflight(self, segment: _Segment, task: asyncio.Task[stt.SpeechEvent]) -> None:
+        if segment.guess is not task or segment.closed or task.cancelled() or task.exception():
+            return  # stale, superseded by the final transcript, or failed (the final says so)
+        heard = task.result().alternatives
+        if heard and heard[0].text:
+            with contextlib.suppress(utils.aio.ChanClosed):
+                self._event_ch.send_nowait(
+                    stt.SpeechEvent(
+                        type=stt.SpeechEventType.PREFLIGHT_TRANSCRIPT, alternatives=[heard[0]]
+                    )
+                )
 
     async def _finish(self, segment: _Segment, event: vad.VADEvent) -> None:
+        segment.closed = True
         speech_end_time = time.time() - event.silence_duration - event.inference_duration
         self._event_ch.send_nowait(
             stt.SpeechEvent(type=stt.SpeechEventType.END_OF_SPEECH, speech_end_time=speech_end_time)
