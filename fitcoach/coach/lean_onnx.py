@@ -40,6 +40,7 @@ def lean_model(source: Path, cache_dir: Path | None = None) -> Path | bytes:
     if target.is_file():
         return target
     data = rewrite(source)
+    partial: str | None = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         # Job processes may build it at the same moment: each writes its own file, and the
@@ -49,6 +50,8 @@ def lean_model(source: Path, cache_dir: Path | None = None) -> Path | bytes:
             out.write(data)
         os.replace(partial, target)
     except OSError as exc:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
         logger.warning("cannot cache the lean embedding model (%s); using it from memory", exc)
         return data
     return target
