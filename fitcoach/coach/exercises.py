@@ -332,21 +332,9 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 # Gym compounds that speech-to-text writes as two words ("over head press", "dumb bells").
-_COMPOUNDS = (
-    "overhead",
-    "deadlift",
-    "dumbbell",
-    "barbell",
-    "kettlebell",
-    "bodyweight",
-    "pushup",
-    "chinup",
-    "situp",
-    "pulldown",
-    "pushdown",
-    "hamstring",
-    "crossover",
-)
+# Only pairs that are not ordinary English: "push up", "sit up" or "pull down" in a sentence
+# are usually not exercises, and their exercise forms have aliases of their own.
+_COMPOUNDS = ("overhead", "deadlift", "dumbbell", "barbell", "kettlebell", "hamstring")
 
 
 @lru_cache(maxsize=1)

@@ -109,7 +109,8 @@ def rewrite(source: Path) -> bytes:
         elif node.op_type == "MatMul" and (found := dequantized(node.input[1])) is not None:
             mul, cast, weight, scale = found
             columns = initializers[weight].dims[-1]
-            if len(initializers[weight].dims) != 2 or scale.size not in (1, columns):
+            per_column = scale.size == 1 or (scale.size == columns and scale.shape[-1] == columns)
+            if len(initializers[weight].dims) != 2 or not per_column:
                 nodes.append(node)
                 continue
             scale_name = node.output[0] + "/scale"
