@@ -7,6 +7,7 @@ utterance is transcribed whole, in a worker thread so the event loop keeps movin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
@@ -163,10 +164,11 @@ class WhisperSTT(stt.STT):  # type: ignore[type-arg]
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         samples = frames_to_pcm(buffer)
-        loop = asyncio.get_running_loop()
-        text = await loop.run_in_executor(None, transcribe_pcm, self._model, samples, self._options)
-        # Not awaited: the transcript goes on while a pool thread trims the heap.
-        loop.run_in_executor(None, give_back_free_memory)
+        text = await asyncio.to_thread(transcribe_pcm, self._model, samples, self._options)
+        # Not awaited: the transcript goes on while a pool thread trims the heap (unless the
+        # process is shutting its pool down, when there is nothing to gain).
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().run_in_executor(None, give_back_free_memory)
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
             alternatives=[stt.SpeechData(text=text, language=LanguageCode("en"))],
