@@ -7,19 +7,28 @@ Kill trials: a child process confirms sets as the voice agent does (journal firs
 moment. After all trials a fresh logbook on the same journal drains it, and every confirmed
 set is looked up: it must be in workout_logs exactly once.
 
+Fresh-start trials: several processes start at the same moment on one new journal, as the
+job processes of a worker do on its data directory, each with several logbooks (sessions);
+every logbook confirms a set at once while its writer opens the journal, with --hogs
+processes keeping the CPUs busy (races show under load). No confirmation may be refused; the
+sets are then looked up like the others.
+
 Outage trial (Postgres only): sets are confirmed through a TCP proxy on 127.0.0.1 that is cut
 for --outage-s seconds; confirmation latency during the outage is measured, and every set
 must be stored once the proxy is back.
 
-The last line printed is one JSON object: trials, confirmed, lost, duplicated, and the
-outage figures. Exit status 1 when anything was lost or duplicated.
+The last line printed is one JSON object: trials, confirmed, lost, duplicated, children that
+died by themselves, the fresh-start figures and the outage figures. Exit status 1 when
+anything was lost, duplicated or refused, or a child died.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import signal
 import statistics
@@ -27,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +62,7 @@ from tests.tcp_proxy import TcpProxy  # noqa: E402
 
 CONFIRMER = """
 import asyncio, sys, uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from fitcoach.agent.logbook import Logbook
@@ -67,6 +78,39 @@ async def main():
         await logbook.append(workout_set)
         print(f"Logged {workout_set.id}", flush=True)
         await asyncio.sleep(0.002)
+
+asyncio.run(main())
+"""
+
+
+FRESH_STARTER = """
+import asyncio, sys, uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from fitcoach.agent.logbook import JournalUnavailable, Logbook
+from fitcoach.config import load_settings
+from fitcoach.store import WorkoutSet, open_database, user_id_for
+
+async def confirm_first(logbook):
+    workout_set = WorkoutSet(id=uuid.uuid4(), user_id=user_id_for("demo"), exercise="row",
+                             reps=8, weight_kg=60.0, logged_at=datetime.now(UTC))
+    logbook.start()  # the writer opens the journal as the first set comes, as in a session
+    try:
+        await logbook.append(workout_set)
+    except JournalUnavailable as exc:
+        return f"Refused {exc}"
+    return f"Logged {workout_set.id}"
+
+async def main():
+    database = open_database(load_settings(database_url=sys.argv[1]))
+    logbooks = [Logbook(database, Path(sys.argv[2])) for _ in range(int(sys.argv[3]))]
+    print("READY", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for line in await asyncio.gather(*(confirm_first(logbook) for logbook in logbooks)):
+        print(line, flush=True)
+    for logbook in logbooks:
+        await logbook.close()
 
 asyncio.run(main())
 """
@@ -88,8 +132,10 @@ async def count_stored(database: Database, ids: list[uuid.UUID]) -> dict[uuid.UU
 
 async def kill_trials(
     database_url: str, journal: Path, trials: int, rng: random.Random
-) -> list[uuid.UUID]:
+) -> tuple[list[uuid.UUID], list[str]]:
+    """(sets confirmed, why each child that died before its kill died)."""
     confirmed: list[uuid.UUID] = []
+    died: list[str] = []
     for _ in range(trials):
         child = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -98,9 +144,10 @@ async def kill_trials(
             database_url,
             str(journal),
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             cwd=REPO,
         )
-        assert child.stdout is not None
+        assert child.stdout is not None and child.stderr is not None
         kill_at = time.monotonic() + rng.uniform(0.5, 3.0)  # includes start-up: kills land anywhere
         while time.monotonic() < kill_at:
             try:
@@ -109,14 +156,95 @@ async def kill_trials(
                 )
             except TimeoutError:
                 break
+            if not line:  # end of file: the child died by itself, before its kill
+                code = await child.wait()
+                tail = (await child.stderr.read()).decode(errors="replace").strip()
+                died.append(f"exit code {code}: {tail.splitlines()[-1] if tail else ''}")
+                break
             if line.startswith(b"Logged "):
                 confirmed.append(uuid.UUID(line.split()[1].decode()))
-        child.send_signal(signal.SIGKILL)
-        await child.wait()
+        if child.returncode is None:
+            child.send_signal(signal.SIGKILL)
+            await child.wait()
         for line in (await child.stdout.read()).splitlines():  # printed before it died
             if line.startswith(b"Logged "):
                 confirmed.append(uuid.UUID(line.split()[1].decode()))
-    return confirmed
+    return confirmed, died
+
+
+async def fresh_start_trials(
+    database_url: str, folder: Path, rounds: int, processes: int, logbooks: int, hogs: int
+) -> tuple[list[uuid.UUID], list[str]]:
+    """(sets confirmed, refusals and deaths) over `rounds` new journals."""
+    confirmed: list[uuid.UUID] = []
+    problems: list[str] = []
+    async with cpu_hogs(hogs):
+        for round_number in range(rounds):
+            await _fresh_start_round(
+                database_url,
+                folder / f"fresh-{round_number}.db",
+                processes,
+                logbooks,
+                confirmed,
+                problems,
+            )
+    return confirmed, problems
+
+
+@contextlib.asynccontextmanager
+async def cpu_hogs(count: int) -> AsyncIterator[None]:
+    """`count` processes spinning on a CPU each, for as long as the block runs."""
+    hogs = [
+        await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            await hog.wait()
+
+
+async def _fresh_start_round(
+    database_url: str,
+    journal: Path,
+    processes: int,
+    logbooks: int,
+    confirmed: list[uuid.UUID],
+    problems: list[str],
+) -> None:
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            FRESH_STARTER,
+            database_url,
+            str(journal),
+            str(logbooks),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=REPO,
+        )
+        for _ in range(processes)
+    ]
+    # Imports take a second or more: start them all together once every one is ready.
+    for child in children:
+        assert child.stdout is not None
+        await asyncio.wait_for(child.stdout.readline(), 120)
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        await child.stdin.drain()
+    for child in children:
+        out, err = await asyncio.wait_for(child.communicate(), 120)
+        lines = out.decode().splitlines()
+        confirmed += [uuid.UUID(line.split()[1]) for line in lines if line.startswith("Logged ")]
+        problems += [line for line in lines if line.startswith("Refused ")]
+        if child.returncode != 0:
+            tail = err.decode(errors="replace").strip().splitlines()
+            problems.append(f"exit code {child.returncode}: {tail[-1] if tail else ''}")
 
 
 async def outage_trial(database_url: str, journal: Path, outage_s: float) -> dict[str, object]:
@@ -180,6 +308,12 @@ async def main() -> int:
     )
     parser.add_argument("--outage-s", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fresh-rounds", type=int, default=10, help="new journals to start on")
+    parser.add_argument("--fresh-processes", type=int, default=4, help="processes per journal")
+    parser.add_argument("--fresh-logbooks", type=int, default=4, help="logbooks per process")
+    parser.add_argument(
+        "--hogs", type=int, default=os.cpu_count() or 2, help="busy processes in fresh starts"
+    )
     args = parser.parse_args()
     if args.database_url is not None:
         return await run_trials(args)
@@ -196,21 +330,44 @@ async def run_trials(args: argparse.Namespace) -> int:
     await seed(database)
     with tempfile.TemporaryDirectory() as folder:
         journal = Path(folder) / "journal.db"
-        confirmed = await kill_trials(
+        confirmed, died = await kill_trials(
             args.database_url, journal, args.trials, random.Random(args.seed)
         )
-        restarted = Logbook(database, journal)
-        drained = await restarted.drain(timeout=120)
-        await restarted.close()
-        counts = await count_stored(database, confirmed)
+        fresh, fresh_problems = await fresh_start_trials(
+            args.database_url,
+            Path(folder),
+            args.fresh_rounds,
+            args.fresh_processes,
+            args.fresh_logbooks,
+            args.hogs,
+        )
+        for problem in died + fresh_problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        # Every journal of the trials is drained, then every confirmed set is looked up.
+        drained = True
+        fresh_journals = [Path(folder) / f"fresh-{n}.db" for n in range(args.fresh_rounds)]
+        for path in [journal, *fresh_journals]:
+            restarted = Logbook(database, path)
+            drained = await restarted.drain(timeout=120) and drained
+            await restarted.close()
+        counts = await count_stored(database, confirmed + fresh)
         result: dict[str, object] = {
             "trials": args.trials,
             "confirmed": len(confirmed),
             "lost": sum(1 for n in counts.values() if n == 0),
             "duplicated": sum(1 for n in counts.values() if n > 1),
+            "died_before_kill": len(died),
             "drained_after_restart": drained,
+            "fresh_starts": args.fresh_rounds * args.fresh_processes * args.fresh_logbooks,
+            "fresh_confirmed": len(fresh),
+            "fresh_refused": sum(1 for p in fresh_problems if p.startswith("Refused ")),
+            "fresh_died": sum(1 for p in fresh_problems if p.startswith("exit code")),
         }
         print(f"kill -9: {args.trials} trials, {len(confirmed)} sets confirmed", file=sys.stderr)
+        print(
+            f"fresh starts: {result['fresh_starts']} logbooks, {len(fresh)} first sets confirmed",
+            file=sys.stderr,
+        )
         if make_url(args.database_url).get_backend_name() == "postgresql" and args.outage_s > 0:
             result.update(
                 await outage_trial(args.database_url, Path(folder) / "outage.db", args.outage_s)
@@ -220,6 +377,9 @@ async def run_trials(args: argparse.Namespace) -> int:
     bad = (
         result["lost"]
         or result["duplicated"]
+        or result["died_before_kill"]
+        or result["fresh_refused"]
+        or result["fresh_died"]
         or result.get("outage_lost")
         or result.get("outage_duplicated")
     )

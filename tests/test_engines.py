@@ -45,7 +45,9 @@ async def test_piper_streams_sentence_by_sentence(piper: PiperTTS) -> None:
             frames.append(audio.frame)
     assert frames[0].sample_rate == 22050
     total = sum(f.samples_per_channel for f in frames) / 22050
-    assert total == pytest.approx(sum(len(c) for c in chunks) / 2 / 22050, rel=0.05)
+    # Piper's voice draws its phoneme durations with noise, so two renderings of the same
+    # text differ by a few percent (6 % seen); a lost sentence would be a third of it.
+    assert total == pytest.approx(sum(len(c) for c in chunks) / 2 / 22050, rel=0.15)
 
 
 async def _run_turns(services: Any, lines: list[str]) -> list[Any]:  # noqa: F811

@@ -23,6 +23,7 @@ from fitcoach.agent import logbook as logbook_module
 from fitcoach.agent.logbook import Logbook
 from fitcoach.config import load_settings
 from fitcoach.store import Database, WorkoutLog, WorkoutSet, open_database, seed, user_id_for
+from tests.child_process import next_line
 from tests.tcp_proxy import TcpProxy
 
 HYPOTHESIS = settings(
@@ -232,17 +233,20 @@ async def test_kill_9_loses_no_confirmed_set_and_doubles_none(
             database_url,
             str(journal),
             stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-        assert process.stdout is not None
         wanted = 20 + kill * 15
         while wanted > 0:
-            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            line = await next_line(
+                process, within_s=30, waiting_for=f"{wanted} more confirmations (start {kill + 1})"
+            )
             if line.startswith(b"Logged "):
                 confirmed.append(uuid.UUID(line.split()[1].decode()))
                 wanted -= 1
         process.send_signal(signal.SIGKILL)
         await process.wait()
         # Whatever the killed process printed after our last read was confirmed too.
+        assert process.stdout is not None
         for line in (await process.stdout.read()).splitlines():
             if line.startswith(b"Logged "):
                 confirmed.append(uuid.UUID(line.split()[1].decode()))
@@ -253,6 +257,47 @@ async def test_kill_9_loses_no_confirmed_set_and_doubles_none(
     doubled = [i for i, n in counts.items() if n > 1]
     assert (len(confirmed), lost, doubled) == (len(set(confirmed)), [], [])
     await restarted.close()
+
+
+async def test_a_new_journal_confirms_its_first_set_while_its_writer_opens_it(
+    tmp_path: Path,
+) -> None:
+    """Both lanes of a new journal open at once (the writer starts as the first set comes):
+    switching the file to WAL from two connections made SQLite refuse one at once ("database
+    is locked"), for about one new journal in ten."""
+    database = open_database(load_settings(database_url="sqlite://"))
+    refused = []
+    for attempt in range(100):
+        logbook = Logbook(database, tmp_path / f"journal-{attempt}.db")
+        outcome = await asyncio.gather(
+            logbook.stats(), logbook.append(a_set()), return_exceptions=True
+        )
+        refused += [repr(o) for o in outcome if isinstance(o, BaseException)]
+        await logbook.close()
+    await database.dispose()
+    assert refused == []
+
+
+async def test_many_logbooks_starting_at_once_on_one_new_journal_all_confirm(
+    tmp_path: Path,
+) -> None:
+    """As the sessions of a worker's job processes do: each logbook is its own pair of
+    connections to the one journal file of the data directory."""
+    database = open_database(load_settings(database_url="sqlite://"))
+    for attempt in range(30):
+        journal = tmp_path / f"shared-{attempt}.db"
+        logbooks = [Logbook(database, journal) for _ in range(6)]
+        sets = [a_set() for _ in logbooks]
+        outcome = await asyncio.gather(
+            *(logbook.stats() for logbook in logbooks),
+            *(logbook.append(s) for logbook, s in zip(logbooks, sets, strict=True)),
+            return_exceptions=True,
+        )
+        assert [repr(o) for o in outcome if isinstance(o, BaseException)] == []
+        assert (await logbooks[0].stats()).queue_depth == len(sets)
+        for logbook in logbooks:
+            await logbook.close()
+    await database.dispose()
 
 
 async def test_database_outage_mid_stream_delays_rows_not_confirmations(

@@ -63,12 +63,15 @@ def test_text_conversation_in_a_terminal_logs_sets_and_ends_on_ctrl_c(tmp_path: 
 
 
 class FakeDevice:
-    """An AudioDevice that speaks a clip into the microphone in real time, then silence, and
-    keeps what the agent plays."""
+    """An AudioDevice whose microphone hears silence until the agent's greeting has played
+    (or, when nothing can be played, `patience_s` has passed), then a clip in real time, then
+    silence again, as a person answers; it keeps what the agent plays."""
 
-    def __init__(self, clip_path: Path) -> None:
+    def __init__(self, clip_path: Path, *, patience_s: float = 8.0) -> None:
         self._clip = load_clip(clip_path).samples
         self.played = bytearray()
+        self._greeted = threading.Event()
+        self._patience_s = patience_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -76,8 +79,11 @@ class FakeDevice:
         def feed() -> None:
             frames = list(self._clip.reshape(-1, FRAME_SAMPLES))
             silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+            listening_since = time.monotonic()
             while not self._stop.is_set():
-                on_frames(frames.pop(0) if frames else silence)
+                waited = time.monotonic() - listening_since
+                speaking = frames and (self._greeted.is_set() or waited > self._patience_s)
+                on_frames(frames.pop(0) if speaking else silence)
                 time.sleep(0.02)
 
         self._thread = threading.Thread(target=feed, daemon=True)
@@ -87,7 +93,7 @@ class FakeDevice:
         self.played.extend(pcm)
 
     async def wait_played(self) -> None:
-        return None
+        self._greeted.set()
 
     def stop(self) -> None:
         self._stop.set()

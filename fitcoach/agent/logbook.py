@@ -17,6 +17,7 @@ import contextlib
 import logging
 import random
 import sqlite3
+import threading
 import time
 import uuid
 from collections import deque
@@ -99,8 +100,52 @@ class _Pending:
     confirmed_at: float  # wall clock, for the confirmation-to-row latency
 
 
+# How long a confirmation may wait for the journal before it is refused. SQLite waits this
+# long for a lock through its busy handler; preparing a new journal waits as long by retrying.
+BUSY_TIMEOUT_S = 10.0
+_PREPARE_RETRY_S = (0.005, 0.05)
+# One preparation at a time in this process: lanes of several logbooks on one file included.
+_preparing = threading.Lock()
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    # Extended codes (SQLITE_BUSY_RECOVERY, ...) keep the primary code in the low byte.
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def prepare_journal(path: Path, *, within_s: float = BUSY_TIMEOUT_S) -> None:
+    """Create the journal file in WAL mode with its tables, from one connection, or check that
+    it is so; safe to call from many threads and processes at once.
+
+    Switching a new file to WAL upgrades a read lock to a write lock, and when two connections
+    do that together SQLite answers "database is locked" at once instead of waiting out the
+    busy timeout (waiting could deadlock). Two lanes, or two processes, opening a new journal
+    at the same moment did exactly that, and the first set they confirmed was refused. So the
+    switch happens here, before any lane opens, one thread of this process at a time, and a
+    busy answer from another process is retried until `within_s` has passed.
+    """
+    deadline = time.monotonic() + within_s
+    with _preparing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            connection = sqlite3.connect(path, timeout=within_s, isolation_level=None)
+            try:
+                mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise sqlite3.OperationalError(f"journal mode is {mode}, not WAL")
+                connection.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+            finally:
+                connection.close()
+            time.sleep(random.uniform(*_PREPARE_RETRY_S))
+
+
 class _Lane:
-    """One connection to the journal, used only from its own thread, one call at a time."""
+    """One connection to a prepared journal, used only from its own thread, one call at a
+    time."""
 
     def __init__(self, path: Path, name: str, *, checkpoints: bool) -> None:
         self.path = path
@@ -110,9 +155,10 @@ class _Lane:
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
+            # The journal is WAL with its tables once this returns, so this lane's own
+            # connection only reads the file's mode: it never takes part in the switch.
+            prepare_journal(self.path)
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             # NORMAL in WAL mode: a committed append survives the process being killed.
             connection.execute("PRAGMA synchronous=NORMAL")
             if not self._checkpoints:
@@ -120,7 +166,6 @@ class _Lane:
             # Every write transaction here begins IMMEDIATE: with two connections writing, a
             # deferred one could find its read snapshot stale when it came to write, and
             # SQLite then fails at once ("database is locked") instead of waiting its turn.
-            connection.executescript(_SCHEMA)
             self._connection = connection
         return self._connection
 
