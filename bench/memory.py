@@ -40,8 +40,7 @@ after_prewarm = peak_kb()
 fixtures = Path({fixtures!r})
 paths = [fixtures / "02_conv_workout_today.wav", fixtures / "03_conv_log_squats.wav"]
 # The session is built on what prewarm loaded, as the worker's entrypoint builds it.
-loaded = (proc.userdata["local_engines"], proc.userdata["vad"])
-asyncio.run(replay(paths, settings=load_settings(), loaded=loaded))
+asyncio.run(replay(paths, settings=load_settings(), engines=proc.userdata["engines"]))
 peak = peak_kb()
 print(json.dumps({{"after_prewarm_kb": after_prewarm, "peak_kb": peak}}))
 """

@@ -31,47 +31,36 @@ AUDIO_TURNS = [
 ]
 
 
-async def _text_session(settings: Any, database: Any, engines: Any, turns: int) -> list[float]:
-    from livekit.agents import AgentSession
+async def _text_session(settings: Any, engines: Any, turns: int) -> list[float]:
+    from fitcoach.agent.coach_session import TypedText, coach_session
 
-    from fitcoach.agent.session_builder import build_llm
-    from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
-    from fitcoach.store import user_id_for
-
-    services = AgentServices.around(settings, database)
-    agent = FitnessVoiceAgent(user_id_for("demo"), "general", services=services)
-    await agent.initialize_orchestrator()
-    await agent.start_log_worker()
-    session: AgentSession[Any] = AgentSession(llm=build_llm(settings, local=engines))
     seconds = []
-    try:
-        await session.start(agent)
+    async with coach_session(settings, user="demo", engines=engines, io=TypedText()) as running:
+        assert running.session is not None
         for index in range(turns):
             started = time.perf_counter()
-            await session.run(user_input=TEXT_LINES[index % len(TEXT_LINES)])
+            await running.session.run(user_input=TEXT_LINES[index % len(TEXT_LINES)])
             seconds.append(time.perf_counter() - started)
-    finally:
-        await session.aclose()
-        await agent.cleanup()
-        await services.contexts.cache.close()  # the database is shared: not closed here
     return seconds
 
 
 async def _text_level(settings: Any, sessions: int, turns: int) -> dict[str, Any]:
-    from fitcoach.agent.session_builder import LocalEngines
+    from fitcoach.agent.session_builder import Engines
     from fitcoach.store import open_migrated_database, seed
 
-    engines = await asyncio.to_thread(LocalEngines.load, settings, kinds=frozenset({"llm"}))
+    engines = await asyncio.to_thread(
+        Engines.load, settings, kinds=frozenset({"llm"}), with_vad=False
+    )
     database = await open_migrated_database(settings)
     try:
         await seed(database)
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(_text_session(settings, database, engines, turns) for _ in range(sessions))
-        )
-        wall = time.perf_counter() - started
     finally:
         await database.dispose()
+    started = time.perf_counter()
+    results = await asyncio.gather(
+        *(_text_session(settings, engines, turns) for _ in range(sessions))
+    )
+    wall = time.perf_counter() - started
     seconds = [s for one in results for s in one]
     return _level("text", sessions, seconds, wall)
 
@@ -88,9 +77,7 @@ class _VadFallingBehind(logging.Handler):
             self.count += 1
 
 
-async def _audio_level(
-    settings: Any, sessions: int, turns: int, loaded: tuple[Any, Any]
-) -> dict[str, Any]:
+async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -> dict[str, Any]:
     from fitcoach.runner.replay import replay
 
     paths = [REPO / "fixtures" / name for name in AUDIO_TURNS[:turns]]
@@ -101,7 +88,7 @@ async def _audio_level(
     started = time.perf_counter()
     try:
         reports = await asyncio.gather(
-            *(replay(paths, settings=settings, loaded=loaded) for _ in range(sessions))
+            *(replay(paths, settings=settings, engines=engines) for _ in range(sessions))
         )
     finally:
         vad_logger.removeHandler(behind)
@@ -133,14 +120,13 @@ async def measure(settings: Any, *, quick: bool) -> list[dict[str, Any]]:
     results = []
     for sessions in levels:
         results.append(await _text_level(settings, sessions, 2 if quick else 12))
-    from fitcoach.agent.session_builder import LocalEngines, load_vad, register_plugins
+    from fitcoach.agent.providers import register_plugins
+    from fitcoach.agent.session_builder import Engines
 
     register_plugins(settings)  # on this (main) thread, before any loading thread
     # One process's engines, shared by its sessions, as in a worker.
-    engines, vad = await asyncio.gather(
-        asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
-    )
+    engines = await asyncio.to_thread(Engines.load, settings)
     for sessions in levels:
         turns = 1 if quick else len(AUDIO_TURNS)
-        results.append(await _audio_level(settings, sessions, turns, (engines, vad)))
+        results.append(await _audio_level(settings, sessions, turns, engines))
     return results

@@ -50,21 +50,22 @@ BREAKDOWN = ("end_of_turn", "transcription", "llm_ttft", "tts_ttfb")
 
 
 async def measure(settings: Any, *, quick: bool) -> dict[str, Any]:
-    from fitcoach.agent.session_builder import (
-        FRAMEWORK_DEFAULT,
-        TUNED,
-        LocalEngines,
-        load_vad,
-        register_plugins,
-    )
+    import dataclasses
+
+    from fitcoach.agent.providers import register_plugins
+    from fitcoach.agent.session_builder import Engines, load_vad
+    from fitcoach.agent.turn_profile import FRAMEWORK_DEFAULT, TUNED
     from fitcoach.runner.expectations import check_turn, load_expectations
     from fitcoach.runner.replay import replay
 
     register_plugins(settings)  # on this (main) thread, before any loading thread
-    # Loaded once, as a worker's prewarm loads them: each block's session is built on them.
-    engines = await asyncio.to_thread(LocalEngines.load, settings)
+    # Loaded once, as a worker's prewarm loads them: each block's session is built on them,
+    # with the VAD loaded for its profile.
+    engines = await asyncio.to_thread(Engines.load, settings, with_vad=False)
     loaded = {
-        profile.name: (engines, await asyncio.to_thread(load_vad, profile))
+        profile.name: dataclasses.replace(
+            engines, vad=await asyncio.to_thread(load_vad, profile), profile=profile
+        )
         for profile in (TUNED, FRAMEWORK_DEFAULT)
     }
 
@@ -77,7 +78,7 @@ async def measure(settings: Any, *, quick: bool) -> dict[str, Any]:
         order = (TUNED, FRAMEWORK_DEFAULT) if number % 2 == 0 else (FRAMEWORK_DEFAULT, TUNED)
         for profile in order:
             report = await replay(
-                paths, settings=settings, profile=profile, loaded=loaded[profile.name]
+                paths, settings=settings, profile=profile, engines=loaded[profile.name]
             )
             turns[profile.name].extend(report.turns)
 

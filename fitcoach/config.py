@@ -7,31 +7,36 @@ that can carry a credential is a `SecretStr`, so it never shows up in a repr, a 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, ValidationError
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fitcoach.errors import ConfigError
+from fitcoach.providers import Kind, provider_names
 
-LLMProvider = Literal["local", "openai", "anthropic", "google", "openai_compatible"]
-STTProvider = Literal["local", "deepgram"]
-TTSProvider = Literal["local", "cartesia"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
-_SECRET_FIELDS = (
-    "livekit_api_key",
-    "livekit_api_secret",
-    "deepgram_api_key",
-    "cartesia_api_key",
-    "openai_api_key",
-    "anthropic_api_key",
-    "google_api_key",
-)
+
+def _one_of(kind: Kind) -> AfterValidator:
+    def check(name: str) -> str:
+        names = provider_names(kind)
+        if name not in names:
+            choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+            raise PydanticCustomError("provider", f"Input should be {choices}")
+        return name
+
+    return AfterValidator(check)
+
+
+# Provider names are whatever fitcoach/providers.py lists for each kind.
+STTProvider = Annotated[str, _one_of("stt")]
+TTSProvider = Annotated[str, _one_of("tts")]
+LLMProvider = Annotated[str, _one_of("llm")]
 
 
 def default_data_dir() -> Path:
@@ -49,7 +54,7 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    # Where local state lives: the default SQLite database and, later, the logbook journal.
+    # Where local state lives: the default SQLite database and the logbook journal.
     data_dir: Path = Field(
         default_factory=default_data_dir,
         validation_alias=AliasChoices("FITCOACH_DATA_DIR", "data_dir"),
@@ -58,7 +63,6 @@ class Settings(BaseSettings):
         default="INFO", validation_alias=AliasChoices("FITCOACH_LOG_LEVEL", "log_level")
     )
 
-    # Unset: SQLite at <data_dir>/fitcoach.db. A URL may hold a password, hence SecretStr.
     # The worker's health endpoint (GET / answers 200 while the worker is healthy).
     health_port: int = Field(
         default=8081,
@@ -76,6 +80,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FITCOACH_DRAIN_TIMEOUT", "drain_timeout"),
     )
 
+    # Unset: SQLite at <data_dir>/fitcoach.db. A URL may hold a password, hence SecretStr.
     database_url: SecretStr | None = None
     redis_url: SecretStr | None = None
 
@@ -96,6 +101,9 @@ class Settings(BaseSettings):
     voice_llm_model: str | None = None
     # For openai_compatible: Ollama, llama.cpp server, vLLM, ...
     voice_llm_base_url: str | None = None
+    # The key for VOICE_LLM_BASE_URL's server (most local servers need none). It is its own
+    # setting so that OPENAI_API_KEY is never sent to another host.
+    voice_llm_api_key: SecretStr | None = None
     # The specialists behind ask_specialist_agent; unset: the same as VOICE_LLM_PROVIDER.
     orchestrator_llm_provider: LLMProvider | None = None
     orchestrator_llm_model: str | None = None
@@ -126,12 +134,6 @@ def load_settings(**overrides: object) -> Settings:
             name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             problems.append(f"{name}: {error['msg']}")
         raise ConfigError("invalid setting " + "; ".join(problems)) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return load_settings()
 
 
 def mask_url(url: str) -> str:
@@ -169,10 +171,23 @@ def describe_settings(settings: Settings) -> list[tuple[str, str]]:
     return rows
 
 
+def secret_fields() -> tuple[str, ...]:
+    """Every setting declared as a SecretStr: what is never shown and always redacted."""
+    return tuple(
+        name
+        for name, field in Settings.model_fields.items()
+        if field.annotation is not None and SecretStr in _type_parts(field.annotation)
+    )
+
+
+def _type_parts(annotation: object) -> tuple[object, ...]:
+    return (annotation, *getattr(annotation, "__args__", ()))
+
+
 def secret_values(settings: Settings) -> list[str]:
     """Every secret the settings hold, including passwords inside URLs."""
     secrets: list[str] = []
-    for name in (*_SECRET_FIELDS, "database_url", "redis_url"):
+    for name in secret_fields():
         value = getattr(settings, name)
         if value is None:
             continue

@@ -2,7 +2,23 @@
 
 The CLI turns any `FitcoachError` into one line on stderr and its `exit_code`; nothing
 below the CLI prints. Messages never contain secrets: database URLs are rendered with the
-password masked before they reach an error.
+password masked before they reach an error. The whole tree, with where each error lives and
+the exit code the CLI gives it (70 is the CLI's own code for anything unforeseen):
+
+    FitcoachError                           1
+    ├── ConfigError                         2  a setting is missing, malformed or inconsistent
+    │   └── LocalEngineUnavailable          2  agent/providers.py: no embedded engine here
+    ├── InvalidInput                        2  a command-line value is out of range
+    ├── AudioUnavailable                    2  runner/devices.py: no microphone or PortAudio
+    ├── EmbeddingModelMissing               2  coach/embeddings.py: the model package is absent
+    ├── AudioFileError                      1  runner/audio_files.py: an unreadable audio file
+    ├── SpecialistUnavailable               1  coach/orchestrator.py: the specialists failed
+    ├── InvalidRoomMetadata                 1  agent/metadata.py: a room that names nobody
+    ├── DatabaseUnavailable                 3  the database cannot be reached or opened
+    ├── DatabaseNotMigrated                 3  the schema is not the one this version needs
+    ├── JournalUnavailable                  3  agent/logbook.py: the local journal is unwritable
+    ├── UserNotFound                        4  no user has that id or name
+    └── AmbiguousUser                       4  more than one user has that name
 """
 
 from __future__ import annotations

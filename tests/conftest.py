@@ -138,15 +138,11 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 def whisper() -> WhisperSTT:
     from fitcoach.agent.engines.whisper_stt import WhisperSTT
 
-    engine = WhisperSTT()
-    engine.warm_up()
-    return engine
+    return WhisperSTT.load()
 
 
 @pytest.fixture(scope="session")
 def piper() -> PiperTTS:
     from fitcoach.agent.engines.piper_tts import PiperTTS
 
-    engine = PiperTTS()
-    engine.warm_up()
-    return engine
+    return PiperTTS.load()

@@ -27,7 +27,7 @@ from livekit.plugins import cartesia, deepgram
 from fitcoach.agent.apology import LLM_APOLOGY, STT_APOLOGY, attach_apology
 from fitcoach.agent.engines.piper_tts import PiperTTS
 from fitcoach.agent.engines.whisper_stt import WhisperSTT
-from fitcoach.agent.session_builder import LocalEngines, build_stt, build_tts, load_vad
+from fitcoach.agent.session_builder import Engines, build_stt, build_tts, load_vad
 from fitcoach.config import Settings, load_settings
 from fitcoach.runner.audio_files import FRAME_SAMPLES, load_clip
 from fitcoach.runner.talk import talk_audio, talk_text
@@ -157,7 +157,7 @@ async def test_a_refused_cloud_stt_hands_the_utterance_to_whisper(
     fake = await providers("refuse")
     settings = load_settings(voice_stt_provider="deepgram", voice_provider_fallback=True, **KEYS)
     async with utils.http_context.open():
-        recognizer = build_stt(settings, vad=load_vad(), local=LocalEngines(stt=whisper))
+        recognizer = build_stt(settings, Engines(vad=load_vad(), stt=whisper))
         finals = await _transcribe(recognizer)
         await recognizer.aclose()
     assert fake.tried("deepgram") >= 1
@@ -172,7 +172,7 @@ async def test_a_hanging_cloud_stt_hands_over_to_whisper_within_seconds(
     fake = await providers("hang")
     settings = load_settings(voice_stt_provider="deepgram", voice_provider_fallback=True, **KEYS)
     async with utils.http_context.open():
-        recognizer = build_stt(settings, vad=load_vad(), local=LocalEngines(stt=whisper))
+        recognizer = build_stt(settings, Engines(vad=load_vad(), stt=whisper))
         try:
             finals = await asyncio.wait_for(_transcribe(recognizer, lead_in_s=4.0), 7)
         finally:
@@ -191,7 +191,7 @@ async def test_a_failing_cloud_tts_falls_back_to_piper(
     settings = load_settings(voice_tts_provider="cartesia", voice_provider_fallback=True, **KEYS)
     started = time.perf_counter()
     async with utils.http_context.open():
-        voice = build_tts(settings, local=LocalEngines(tts=piper))
+        voice = build_tts(settings, Engines(tts=piper))
         stream = voice.stream(conn_options=APIConnectOptions(timeout=0.5, retry_interval=0.1))
         stream.push_text("Logged three sets of squat. Nice work.")
         stream.end_input()
@@ -243,13 +243,11 @@ async def test_a_worker_job_apologises_when_its_llm_fails(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from fitcoach.agent import worker
     from fitcoach.store import user_id_for
     from tests.test_worker import ScriptedSessions, meta, run_jobs
 
     caplog.set_level(logging.INFO, logger="fitcoach")
     sessions = ScriptedSessions([APIConnectionError("down", retryable=False)])
-    monkeypatch.setattr(worker, "session_factory", sessions)
     replies: list[str] = []
 
     async def turn() -> None:
@@ -257,7 +255,7 @@ async def test_a_worker_job_apologises_when_its_llm_fails(
             if sessions.created and sessions.created[0][0].history.items:
                 break
             await asyncio.sleep(0.05)
-        session, _ = sessions.created[0]
+        session = sessions.created[0][0]
 
         async def ask() -> Any:
             return await session.run(user_input="what's my workout today")
@@ -266,7 +264,7 @@ async def test_a_worker_job_apologises_when_its_llm_fails(
         replies.append(result.expect.next_event().is_message(role="assistant").event().item)
         await sessions.in_job(0, session.aclose())
 
-    await run_jobs([meta("demo")], during=turn)
+    await run_jobs(sessions, [meta("demo")], during=turn)
     assert replies[0].text_content == LLM_APOLOGY
     logged = next(r for r in caplog.records if r.getMessage().endswith("apologised to the user"))
     assert logged.getMessage().startswith("language model failed (APIConnectionError)")

@@ -93,7 +93,6 @@ async def test_a_worker_job_at_debug_logs_no_secret(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from fitcoach.agent import worker
     from fitcoach.config import load_settings
     from fitcoach.store import open_database, seed, upgrade
     from tests.fakes import last_tool_output, tool_call
@@ -115,7 +114,6 @@ async def test_a_worker_job_at_debug_logs_no_secret(
     sessions = ScriptedSessions(
         [tool_call("log_workout_set", exercise="squat", reps=5, weight=100), last_tool_output]
     )
-    monkeypatch.setattr(worker, "session_factory", sessions)
 
     async def converse() -> None:
         import asyncio
@@ -125,11 +123,13 @@ async def test_a_worker_job_at_debug_logs_no_secret(
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)
-        session, _ = sessions.created[0]
+        session = sessions.created[0][0]
         await sessions.in_job(0, session.aclose())
 
     await run_jobs(
-        [meta("demo"), '{"user_id": "' + SECRETS["OPENAI_API_KEY"][:8] + '"}'], during=converse
+        sessions,
+        [meta("demo"), '{"user_id": "' + SECRETS["OPENAI_API_KEY"][:8] + '"}'],
+        during=converse,
     )
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     captured = capsys.readouterr()

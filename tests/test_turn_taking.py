@@ -19,8 +19,9 @@ from livekit.agents.utils import AudioBuffer
 
 from fitcoach.agent.engines.piper_tts import speaking_pieces
 from fitcoach.agent.engines.speculative_stt import SpeculativeStreamAdapter
-from fitcoach.agent.session_builder import FRAMEWORK_DEFAULT, TUNED, build_session, load_vad
-from fitcoach.agent.turn_detector import THRESHOLD, UtteranceCompleteness, sounds_finished
+from fitcoach.agent.engines.turn_detector import THRESHOLD, UtteranceCompleteness, sounds_finished
+from fitcoach.agent.session_builder import Engines, build_session, load_vad
+from fitcoach.agent.turn_profile import FRAMEWORK_DEFAULT, TUNED
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import SAMPLE_RATE, load_clip
 
@@ -191,12 +192,12 @@ async def test_the_detector_reads_the_latest_user_message() -> None:
 def test_the_tuned_session_judges_completeness_and_the_default_one_does_not() -> None:
     from fitcoach.agent.engines.intent_llm import IntentLLM
     from fitcoach.agent.engines.piper_tts import PiperTTS
-    from fitcoach.agent.session_builder import LocalEngines
 
-    engines = LocalEngines(stt=SecondsRecognizer(), tts=PiperTTS(), llm=IntentLLM())
-    tuned = build_session(Settings(), vad=load_vad(TUNED), profile=TUNED, local=engines)
+    engines = dict(stt=SecondsRecognizer(), tts=PiperTTS(), llm=IntentLLM())
+    tuned = build_session(Settings(), Engines(vad=load_vad(TUNED), profile=TUNED, **engines))
     default = build_session(
-        Settings(), vad=load_vad(FRAMEWORK_DEFAULT), profile=FRAMEWORK_DEFAULT, local=engines
+        Settings(),
+        Engines(vad=load_vad(FRAMEWORK_DEFAULT), profile=FRAMEWORK_DEFAULT, **engines),
     )
     assert isinstance(tuned.turn_detection, UtteranceCompleteness)
     assert default.turn_detection == "vad"
@@ -230,7 +231,7 @@ def test_a_long_sentence_is_spoken_from_its_first_clause(sentence: str, pieces: 
 def test_a_local_session_imports_no_cloud_plugin(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from fitcoach.agent.session_builder import register_plugins\n"
+        "from fitcoach.agent.providers import register_plugins\n"
         "from fitcoach.config import Settings\n"
         "register_plugins(Settings())\n"
         "print(sorted(m for m in sys.modules if m.startswith('livekit.plugins.')"

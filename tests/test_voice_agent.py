@@ -16,14 +16,8 @@ from livekit.agents import AgentSession
 from sqlalchemy import select
 from sqlmodel import col
 
-from fitcoach.agent.session_builder import (
-    LocalEngines,
-    LocalEngineUnavailable,
-    build_llm,
-    build_session,
-    check_providers,
-    load_vad,
-)
+from fitcoach.agent.providers import LocalEngineUnavailable, check_providers
+from fitcoach.agent.session_builder import Engines, build_llm, build_session, load_vad
 from fitcoach.agent.voice_agent import CONTEXT_RELOAD_SETTLE_S, AgentServices, FitnessVoiceAgent
 from fitcoach.coach import AgentContext, ContextLoader
 from fitcoach.coach.context import ExerciseRecord
@@ -197,7 +191,7 @@ def test_property_12_every_llm_provider_configures(provider: str, fallback: bool
         **CLOUD_KEYS,
     )
     local_llm = ScriptedLLM([])
-    built = build_llm(settings_, local=LocalEngines(llm=local_llm))
+    built = build_llm(settings_, Engines(llm=local_llm))
     if fallback:
         from livekit.agents.llm import FallbackAdapter
 
@@ -214,7 +208,7 @@ def test_a_cloud_session_builds_offline_with_keys() -> None:
         **CLOUD_KEYS,
     )
     check_providers(settings_)
-    session = build_session(settings_, vad=load_vad())
+    session = build_session(settings_, Engines(vad=load_vad()))
     assert type(session.stt).__module__.startswith("livekit.plugins.deepgram")
     assert type(session.tts).__module__.startswith("livekit.plugins.cartesia")
 
@@ -273,7 +267,7 @@ async def test_a_dead_cloud_llm_falls_back_to_the_local_engine(services: AgentSe
         voice_llm_model="any",
         voice_provider_fallback=True,
     )
-    llm = build_llm(settings_, local=LocalEngines(llm=IntentLLM()))
+    llm = build_llm(settings_, Engines(llm=IntentLLM()))
     agent = await ready_agent(services)
     async with AgentSession(llm=llm) as session:
         await session.start(agent)

@@ -4,24 +4,26 @@ fitcoach's entrypoint end to end, and `fitcoach worker start`'s checks."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import json
 import logging
 import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from livekit.agents import AgentSession, JobExecutorType, JobProcess
+from livekit.agents import AgentSession, JobExecutorType
 from livekit.agents.voice import room_io
 from livekit.protocol import models
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from fitcoach.agent import worker
+from fitcoach.agent.session_builder import Engines
 from fitcoach.agent.worker import build_server
 from fitcoach.cli import app
 from fitcoach.coach import shared_intent_engine, shared_knowledge_base
@@ -32,24 +34,43 @@ from tests.fakes import ScriptedLLM, last_tool_output, tool_call
 T = TypeVar("T")
 
 
+# Scripted sessions speak and hear nothing in the room: turns are driven by the test.
+NO_ROOM_AUDIO = room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False)
+
+
 class ScriptedSessions:
     """A session factory for thread-mode jobs: a scripted LLM, no audio, and a handle on
-    each session and its event loop so the test can drive turns."""
+    each session, its event loop and its job's context so the test can drive turns."""
 
     def __init__(self, steps: list[Any]) -> None:
         self.steps = steps
-        self.created: list[tuple[AgentSession[Any], asyncio.AbstractEventLoop]] = []
+        self.created: list[
+            tuple[AgentSession[Any], asyncio.AbstractEventLoop, contextvars.Context]
+        ] = []
 
-    def __call__(
-        self, settings: Settings, proc: JobProcess
-    ) -> tuple[AgentSession[Any], room_io.RoomOptions]:
+    def __call__(self, settings: Settings, engines: Engines) -> AgentSession[Any]:
         session: AgentSession[Any] = AgentSession(llm=ScriptedLLM(list(self.steps)))
-        self.created.append((session, asyncio.get_running_loop()))
-        return session, room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False)
+        # Called inside the job: its context carries the job (and the job's log fields).
+        self.created.append((session, asyncio.get_running_loop(), contextvars.copy_context()))
+        return session
 
-    async def in_job(self, index: int, work: Awaitable[T]) -> T:
-        _, loop = self.created[index]
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))  # type: ignore[arg-type]
+    async def in_job(self, index: int, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the job's loop, in the job's context, as the room's own tasks run."""
+        _, loop, context = self.created[index]
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def start() -> None:
+            task = loop.create_task(work)
+            task.add_done_callback(
+                lambda t: (
+                    done.set_exception(t.exception())  # type: ignore[arg-type]
+                    if t.exception()
+                    else done.set_result(t.result())
+                )
+            )
+
+        loop.call_soon_threadsafe(start, context=context)
+        return await asyncio.wrap_future(done)
 
 
 @pytest.fixture
@@ -69,10 +90,15 @@ async def job_env(
     yield sqlite_url
 
 
-async def run_jobs(metadata: list[str], during: Any = None) -> None:
+async def run_jobs(sessions: ScriptedSessions, metadata: list[str], during: Any = None) -> None:
     """Start a thread-mode server, run one simulated job per metadata string, wait for all."""
     server = build_server(
-        load_settings(), num_idle_processes=0, executor=JobExecutorType.THREAD, port=0
+        load_settings(),
+        num_idle_processes=0,
+        executor=JobExecutorType.THREAD,
+        port=0,
+        session_factory=sessions,
+        room_options=NO_ROOM_AUDIO,
     )
     started = asyncio.Event()
     server.on("worker_started", started.set)
@@ -110,7 +136,6 @@ async def test_a_job_runs_a_session_logs_a_set_and_drains_on_shutdown(
             lambda ctx: last_tool_output(ctx),
         ]
     )
-    monkeypatch.setattr(worker, "session_factory", sessions)
 
     async def converse() -> None:
         def greeting() -> list[Any]:
@@ -123,7 +148,7 @@ async def test_a_job_runs_a_session_logs_a_set_and_drains_on_shutdown(
             if greeting():
                 break
             await asyncio.sleep(0.05)
-        session, _ = sessions.created[0]
+        session = sessions.created[0][0]
         assert "Alex" in greeting()[0].text_content
 
         async def turn() -> Any:  # session.run must be called on the job's own loop
@@ -136,7 +161,7 @@ async def test_a_job_runs_a_session_logs_a_set_and_drains_on_shutdown(
         )
         await sessions.in_job(0, session.aclose())  # the user leaves: the job shuts down
 
-    await run_jobs([meta("demo")], during=converse)
+    await run_jobs(sessions, [meta("demo")], during=converse)
 
     database = open_database(load_settings())
     async with database.session() as db:
@@ -179,8 +204,7 @@ async def test_bad_metadata_ends_the_job_without_joining(
 ) -> None:
     caplog.set_level(logging.INFO, logger="fitcoach")
     sessions = ScriptedSessions([])
-    monkeypatch.setattr(worker, "session_factory", sessions)
-    await run_jobs([raw])
+    await run_jobs(sessions, [raw])
     refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("job refused")]
     assert len(refusals) == 1 and reason in refusals[0]
     assert sessions.created == []  # no session was built, the room was never joined
@@ -190,9 +214,8 @@ async def test_an_unknown_user_ends_the_job_with_a_reason(
     job_env: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="fitcoach")
-    monkeypatch.setattr(worker, "session_factory", ScriptedSessions([]))
     stranger = uuid.uuid4()
-    await run_jobs([meta(stranger)])
+    await run_jobs(ScriptedSessions([]), [meta(stranger)])
     assert any(
         r.getMessage() == f"session not started: no user with id {stranger}" for r in caplog.records
     )
@@ -209,7 +232,7 @@ from fitcoach.store import user_id_for
 sys.path.insert(0, os.getcwd())
 from tests.fakes import ScriptedLLM, last_tool_output, tool_call
 
-def session_factory(settings, proc):
+def session_factory(settings, engines):
     llm = ScriptedLLM([tool_call("log_workout_set", exercise="squat", reps=5, weight=100), last_tool_output])
     session = AgentSession(llm=llm)
     async def speak_once():
@@ -218,14 +241,17 @@ def session_factory(settings, proc):
         result = await session.run(user_input="five squats at a hundred")
         print("CONFIRMED", result.events[1].item.output, flush=True)
     asyncio.get_running_loop().create_task(speak_once())
-    return session, room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False)
+    return session
 
-worker.session_factory = session_factory
-logging.basicConfig(level=logging.WARNING)
-logging.getLogger("fitcoach").setLevel(logging.INFO)
+from fitcoach.log_setup import configure_logging
+configure_logging("INFO")
 
 async def main():
-    server = worker.build_server(load_settings(), num_idle_processes=0, executor=JobExecutorType.THREAD, port=0)
+    server = worker.build_server(
+        load_settings(), num_idle_processes=0, executor=JobExecutorType.THREAD, port=0,
+        session_factory=session_factory,
+        room_options=room_io.RoomOptions(audio_input=False, audio_output=False, text_input=False),
+    )
     started = asyncio.Event()
     server.on("worker_started", started.set)
     async def dispatch():
@@ -267,6 +293,11 @@ async def test_sigterm_drains_the_session_and_its_logbook(job_env: str, tmp_path
     assert process.returncode == 0, err.decode()[-3000:]
     assert "EXITED CLEANLY" in out.decode()
     assert b"logbook drained" in err and b"session ended: parent process shutdown" in err
+    # The job's fields are set once per job and reach every formatted line of it.
+    started = next(line for line in err.decode().splitlines() if ": session started" in line)
+    user = user_id_for("demo")
+    for field in ("job_id=", "room=gym", f"user_id={user}", "session_id=", "agent_type=workout"):
+        assert field in started, (field, started)
     database = open_database(load_settings())
     async with database.session() as db:
         count = (

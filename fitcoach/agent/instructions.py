@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from fitcoach.coach import AgentContext
 
 AgentType = Literal["workout", "diet", "supplement", "general"]
-AGENT_TYPES: tuple[AgentType, ...] = ("workout", "diet", "supplement", "general")
+AGENT_TYPES: tuple[AgentType, ...] = get_args(AgentType)
 
 _ROLES: dict[AgentType, str] = {
     "workout": (

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
-
 from fitcoach.errors import FitcoachError
+from fitcoach.stats import percentile
 from fitcoach.store import Database, WorkoutSet, insert_workout_sets
+from fitcoach.store.refusals import refusal_reason, refused_for_good
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +70,6 @@ CREATE TABLE IF NOT EXISTS rejected_sets (
     reason TEXT NOT NULL
 );
 """
-
-
-def refused_for_good(exc: BaseException) -> bool:
-    """True when the database rejects this data itself (a constraint, a value it cannot store),
-    so retrying cannot help; False for connection trouble, which retrying will outlast."""
-    if isinstance(exc, IntegrityError | DataError):
-        return True
-    if not isinstance(exc, DBAPIError) or isinstance(exc, OperationalError | InterfaceError):
-        return False
-    if exc.connection_invalidated:
-        return False
-    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        sqlstate = str(getattr(cause, "sqlstate", "") or "")
-        if sqlstate.startswith(("22", "23")):  # Postgres classes: data exception, integrity
-            return True
-    return False
 
 
 class JournalUnavailable(FitcoachError):
@@ -350,6 +334,11 @@ class Logbook:
     def journal_path(self) -> Path:
         return self._journal.path
 
+    @property
+    def writing(self) -> bool:
+        """Whether the background writer runs (between `start()` and `stop()`)."""
+        return self._writer is not None
+
     def add_delivered_listener(self, listener: DeliveredListener) -> None:
         """Called with each batch once it is in the main database (e.g. to refresh context)."""
         self._listeners.append(listener)
@@ -411,21 +400,15 @@ class Logbook:
         await self._journal.close()
 
     async def stats(self) -> LogbookStats:
-        latencies = sorted(self._latencies)
-
-        def quantile(q: float) -> float | None:
-            if not latencies:
-                return None
-            return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
-
+        latencies = list(self._latencies)
         return LogbookStats(
             queue_depth=await self._journal.count(),
             delivered=self._delivered,
             failed_attempts=self._failed_attempts,
             rejected=self._rejected,
             last_error=self._last_error,
-            write_latency_p50_s=quantile(0.5),
-            write_latency_p95_s=quantile(0.95),
+            write_latency_p50_s=percentile(latencies, 50),
+            write_latency_p95_s=percentile(latencies, 95),
             recent_latencies=list(self._latencies),
         )
 
@@ -471,7 +454,7 @@ class Logbook:
         try:
             async with self._database.sessions() as session:
                 await insert_workout_sets(session=session, sets=sets)
-        except DBAPIError as exc:
+        except Exception as exc:
             if not refused_for_good(exc):
                 raise
             # One bad set (say, its user was deleted) must not hold up the rest: deliver one
@@ -487,10 +470,10 @@ class Logbook:
                 async with self._database.sessions() as session:
                     await insert_workout_sets(session=session, sets=[pending.workout_set])
                 delivered.append(pending)
-            except DBAPIError as exc:
+            except Exception as exc:
                 if not refused_for_good(exc):
                     raise
-                reason = str(exc.orig).splitlines()[0][:300] if exc.orig else type(exc).__name__
+                reason = refusal_reason(exc)
                 await self._journal.reject(pending, reason)
                 self._rejected += 1
                 logger.error(

@@ -4,7 +4,9 @@ agent = FitnessVoiceAgent(user_id, agent_type, services=services)
 await agent.initialize_orchestrator()   # context + orchestrator, before joining the room
 await agent.start_log_worker()          # the durable logbook's writer
 ...
-await agent.cleanup()                   # drain the logbook, detach listeners
+await agent.cleanup()                   # drain the logbook if it was writing, close it
+
+`fitcoach.agent.coach_session` runs these steps, and their reverse, for every entry point.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from fitcoach.coach import (
 from fitcoach.config import Settings
 from fitcoach.errors import InvalidInput
 from fitcoach.store import Database, WorkoutSet, open_database
+
+# The specialists the voice LLM may name (the orchestrator also has tracker, scheduler and
+# general, which its router picks by itself).
+ASKABLE_SPECIALISTS = ("workout", "diet", "supplement")
 
 logger = logging.getLogger(__name__)
 
@@ -129,19 +135,17 @@ class FitnessVoiceAgent(Agent):
         self.logbook.start()
 
     async def cleanup(self) -> None:
-        """Deliver what the logbook holds (bounded wait), then release the session's resources."""
-        delivered = await self.logbook.drain(timeout=DRAIN_TIMEOUT_S)
-        stats = await self.logbook.stats()
-        logger.info(
-            "logbook drained"
-            if delivered
-            else "logbook left sets in the journal for the next start",
-            extra={
-                "user_id": str(self.user_id),
-                "queue_depth": stats.queue_depth,
-                "delivered": stats.delivered,
-            },
-        )
+        """Release what the agent started, whatever it got to: deliver what the logbook holds
+        (a bounded wait) if its writer runs, close the journal, let a context reload end."""
+        if self.logbook.writing:
+            delivered = await self.logbook.drain(timeout=DRAIN_TIMEOUT_S)
+            stats = await self.logbook.stats()
+            logger.info(
+                "logbook drained"
+                if delivered
+                else "logbook left sets in the journal for the next start",
+                extra={"queue_depth": stats.queue_depth, "delivered": stats.delivered},
+            )
         await self.logbook.close()
         # A reload still settling returns at once; one that is reading finishes its query
         # (cancelling it mid-query would leave the connection to be reset by the pool).
@@ -287,5 +291,5 @@ class FitnessVoiceAgent(Agent):
         """Ask a coaching specialist a question that needs expertise: training and technique
         (workout), nutrition (diet) or supplements (supplement)."""
         # Anything else: let the orchestrator's router pick, rather than fail the question.
-        chosen = specialist if specialist in ("workout", "diet", "supplement") else None
+        chosen = specialist if specialist in ASKABLE_SPECIALISTS else None
         return await self._require_tools().ask_specialist(query, chosen)

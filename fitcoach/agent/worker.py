@@ -10,43 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
+import functools
 import logging
-import os
 import signal
-import sys
-from collections.abc import Callable
 from typing import Any
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobExecutorType, JobProcess
+from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
 from livekit.agents.voice import room_io
 
-from fitcoach.agent.apology import attach_apology
+from fitcoach.agent.coach_session import CoachSession, JobRoom, SessionFactory
+from fitcoach.agent.engines.heap import limit_malloc_arenas
 from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
-from fitcoach.agent.session_builder import (
-    LocalEngines,
-    build_session,
-    load_vad,
-    register_plugins,
-)
-from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+from fitcoach.agent.providers import register_plugins
+from fitcoach.agent.session_builder import Engines, build_session
 from fitcoach.config import Settings, load_settings
 from fitcoach.errors import ConfigError, FitcoachError
 
 logger = logging.getLogger(__name__)
-
-
-def _limit_malloc_arenas() -> None:
-    """glibc gives each thread that allocates its own malloc arena; with the engines' and the
-    framework's thread pools a job process held ~85 MB more at its peak than with two
-    (MALLOC_ARENA_MAX=2, which deployments can also set). Best effort: not every libc has it."""
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
-
-
-_M_ARENA_MAX = -8
 
 
 def _settings_if_valid() -> Settings | None:
@@ -56,108 +36,68 @@ def _settings_if_valid() -> Settings | None:
         return None  # run_worker reports the problem; until then, register every plugin
 
 
-_limit_malloc_arenas()
+limit_malloc_arenas()
 register_plugins(_settings_if_valid())
-
-SessionFactory = Callable[
-    [Settings, JobProcess], tuple[AgentSession[Any], room_io.RoomOptions | None]
-]
 
 
 def prewarm(proc: JobProcess) -> None:
     """Load every model once per process, before it takes a job."""
-    from fitcoach.coach import shared_intent_engine, shared_knowledge_base
+    from fitcoach.coach import shared_knowledge_base
 
-    proc.userdata["vad"] = load_vad()
-    shared_intent_engine()
     shared_knowledge_base()
-    proc.userdata["local_engines"] = LocalEngines.load(load_settings())
+    proc.userdata["engines"] = Engines.load(load_settings())
 
 
-def default_session(settings: Settings, proc: JobProcess) -> tuple[AgentSession[Any], None]:
-    engines = proc.userdata.get("local_engines") or LocalEngines()
-    return build_session(settings, vad=proc.userdata.get("vad"), local=engines), None
-
-
-# Tests running jobs in thread mode swap this for a session with a scripted LLM.
-session_factory: SessionFactory = default_session
-
-
-def _job_log(ctx: JobContext, **more: object) -> dict[str, object]:
-    return {"job_id": ctx.job.id, "room": ctx.job.room.name, **more}
-
-
-async def entrypoint(ctx: JobContext) -> None:
+async def entrypoint(
+    ctx: JobContext,
+    *,
+    session_factory: SessionFactory = build_session,
+    room_options: room_io.RoomOptions | None = None,
+) -> None:
+    """One room: who it is for, then the coach session, which the job's shutdown stops."""
     settings = load_settings()
+    # Every log line of this job carries these, through the framework's job log filter.
+    ctx.log_context_fields = {"job_id": ctx.job.id, "room": ctx.job.room.name}
     # Room metadata names the user; a dispatch's own metadata is accepted when the room has none.
     raw = ctx.job.room.metadata or ctx.job.metadata
     try:
         metadata = parse_room_metadata(raw)
     except InvalidRoomMetadata as exc:
-        logger.error("job refused: %s", exc, extra=_job_log(ctx))
+        logger.error("job refused: %s", exc)
         ctx.shutdown(reason=f"invalid room metadata: {exc}")
         return
-    user = str(metadata.user_id)
-    logger.info(
-        "session starting", extra=_job_log(ctx, user_id=user, agent_type=metadata.agent_type)
+    ctx.log_context_fields = {**ctx.log_context_fields, "user_id": str(metadata.user_id)}
+    logger.info("session starting", extra={"agent_type": metadata.agent_type})
+    prewarmed = ctx.proc.userdata.get("engines")
+    running = CoachSession(
+        settings,
+        user=metadata.user_id,
+        agent_type=metadata.agent_type,
+        engines=prewarmed if isinstance(prewarmed, Engines) else lambda: Engines.load(settings),
+        io=JobRoom(ctx, room_options),
+        session_factory=session_factory,
+        check_schema=False,
     )
-    services = AgentServices.open(settings)
-    agent = FitnessVoiceAgent(metadata.user_id, metadata.agent_type, services=services)
     try:
-        # Context and orchestrator before joining the room: the first reply must not wait.
-        await agent.initialize_orchestrator()
-        await agent.start_log_worker()
-        session, room_options = session_factory(settings, ctx.proc)
-    except BaseException as exc:
-        await agent.logbook.close()
-        await services.close()
-        if not isinstance(exc, FitcoachError):
-            raise
-        logger.error("session not started: %s", exc, extra=_job_log(ctx, user_id=user))
-        ctx.shutdown(reason=f"session not started: {exc}")
+        await running.start()
+    except Exception as exc:
+        # One line for the operator, whatever the kind; what had started is stopped already.
+        reason = str(exc) if isinstance(exc, FitcoachError) else _kind_and_line(exc)
+        logger.error("session not started: %s", reason)
+        logger.debug("session start failure", exc_info=True)
+        ctx.shutdown(reason=f"session not started: {reason}")
         return
 
     async def on_shutdown(reason: str) -> None:
-        await agent.cleanup()
-        await services.close()
-        logger.info("session ended: %s", reason, extra=_job_log(ctx, user_id=user))
+        await running.aclose()
+        logger.info("session ended: %s", reason)
 
     ctx.add_shutdown_callback(on_shutdown)
-    attach_apology(session, log_extra=_job_log(ctx, user_id=user))
 
-    @session.on("function_tools_executed")
-    def _tools_executed(event: Any) -> None:
-        for call, output in event.zipped():
-            if output is not None and output.is_error:
-                logger.error(
-                    "tool %s failed: %s",
-                    call.name,
-                    output.output,
-                    extra=_job_log(ctx, user_id=user),
-                )
 
-    @session.on("error")
-    def _session_error(event: Any) -> None:
-        error = getattr(event, "error", None)
-        logger.error(
-            "session error from %s: %s",
-            type(getattr(event, "source", None)).__name__,
-            type(getattr(error, "error", error)).__name__,
-            extra=_job_log(ctx, user_id=user, recoverable=getattr(error, "recoverable", None)),
-        )
-
-    @session.on("close")
-    def _closed(event: Any) -> None:
-        ctx.shutdown(reason=f"session closed ({getattr(event, 'reason', 'unknown')})")
-
-    await ctx.connect()
-    if room_options is None:
-        await session.start(agent, room=ctx.room)
-    else:
-        await session.start(agent, room=ctx.room, room_options=room_options)
-    logger.info(
-        "session started", extra=_job_log(ctx, user_id=user, session_id=str(agent.session_id))
-    )
+def _kind_and_line(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
 
 
 def build_server(
@@ -166,8 +106,12 @@ def build_server(
     num_idle_processes: int | None = None,
     executor: JobExecutorType = JobExecutorType.PROCESS,
     port: int | None = None,
+    session_factory: SessionFactory = build_session,
+    room_options: room_io.RoomOptions | None = None,
 ) -> AgentServer:
-    """The AgentServer for ROOM jobs, with fitcoach's prewarm and entrypoint."""
+    """The AgentServer for ROOM jobs, with fitcoach's prewarm and entrypoint. Each job's
+    AgentSession comes from `session_factory` (a voice session by default) and joins its
+    room with `room_options`."""
     options: dict[str, Any] = {
         "setup_fnc": prewarm,
         "job_executor_type": executor,
@@ -184,7 +128,9 @@ def build_server(
         options["api_key"] = settings.livekit_api_key.get_secret_value()
         options["api_secret"] = settings.livekit_api_secret.get_secret_value()
     server = AgentServer(**options)
-    server.rtc_session(entrypoint)
+    server.rtc_session(
+        functools.partial(entrypoint, session_factory=session_factory, room_options=room_options)
+    )
     return server
 
 
@@ -223,7 +169,7 @@ async def serve(
 def run_worker(settings: Settings, *, num_idle_processes: int | None = None) -> None:
     """`fitcoach worker start`: validate the environment, then serve LiveKit jobs."""
     from fitcoach.agent.preflight import check_livekit_settings
-    from fitcoach.agent.session_builder import check_providers
+    from fitcoach.agent.providers import check_providers
 
     check_livekit_settings(settings)
     check_providers(settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -126,30 +125,20 @@ def tail_command(
 
     async def follow(settings: Settings) -> None:
         from fitcoach import store
-        from fitcoach.errors import DatabaseUnavailable
+
+        def outage(problem: Exception | None) -> None:
+            if problem is None:
+                error_console.print("database reachable again", markup=False)
+            else:
+                error_console.print(f"warning: {problem}; retrying", markup=False)
 
         database = await store.open_migrated_database(settings)
         try:
             follower = store.LogFollower(database, user_id=await _user_id(database, user))
             emit = _Emitter(as_json=as_json, keep=max(lines, 20))
             emit.start(await follower.start(backlog=lines))
-            outage = False
             try:
-                while True:
-                    await asyncio.sleep(interval)
-                    try:
-                        fresh = await follower.poll()
-                    except DatabaseUnavailable as exc:
-                        # A tail should outlive a database restart, as `tail -F` outlives a
-                        # rotated file.
-                        if not outage:
-                            error_console.print(f"warning: {exc}; retrying", markup=False)
-                            outage = True
-                        await asyncio.sleep(min(5.0, interval * 4))
-                        continue
-                    if outage:
-                        error_console.print("database reachable again", markup=False)
-                        outage = False
+                async for fresh in follower.follow(interval=interval, on_outage=outage):
                     emit.add(fresh)
             finally:
                 emit.stop()

@@ -101,8 +101,8 @@ def replay_command(
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from fitcoach.agent.instructions import AGENT_TYPES
-        from fitcoach.agent.session_builder import PROFILES
-        from fitcoach.runner.expectations import check_turn, load_expectations
+        from fitcoach.agent.turn_profile import PROFILES
+        from fitcoach.runner.expectations import judge_replay, load_expectations
         from fitcoach.runner.replay import replay, write_reply_audio
 
         if agent_type not in AGENT_TYPES:
@@ -131,14 +131,8 @@ def replay_command(
                 progress=update,
                 profile=PROFILES[turn_profile],
             )
-        verdicts = (
-            {
-                v.file: v
-                for v in (check_turn(t, expectations.get(Path(t.file).name)) for t in report.turns)
-            }
-            if expectations is not None
-            else {}
-        )
+        judgement = judge_replay(report, expectations, budget_p95=budget_p95)
+        verdicts = judgement.verdicts
         for turn in report.turns:
             if turn.error:
                 error_console.print(f"{Path(turn.file).name}: {turn.error}", markup=False)
@@ -154,28 +148,22 @@ def replay_command(
         if out_dir is not None:
             written = await asyncio.to_thread(write_reply_audio, report, out_dir)
             console.print(f"{len(written)} reply WAVs in {out_dir}", markup=False)
-        failed = [v for v in verdicts.values() if v.failed]
-        known = [v for v in verdicts.values() if v.known_miss and not v.passed]
-        for verdict in failed:
+        for verdict in judgement.failed:
             error_console.print(f"FAIL {verdict.file}: {'; '.join(verdict.problems)}", markup=False)
-        for verdict in known:
+        for verdict in judgement.known_misses:
             console.print(f"known miss {verdict.file}: {verdict.known_miss}", markup=False)
-        status = 0
         if verdicts:
-            passed = sum(v.passed for v in verdicts.values())
             console.print(
-                f"expectations: {passed}/{len(verdicts)} passed, {len(known)} known misses, "
-                f"{len(failed)} failed",
+                f"expectations: {judgement.passed}/{len(verdicts)} passed, "
+                f"{len(judgement.known_misses)} known misses, {len(judgement.failed)} failed",
                 markup=False,
             )
-            status = 1 if failed else 0
-        p95 = report.summary()["e2e_p95"]
-        if budget_p95 is not None and (p95 is None or p95 > budget_p95):
+        if judgement.over_budget:
             error_console.print(
-                f"e2e p95 {_seconds(p95)} is over the budget of {budget_p95:.2f} s", markup=False
+                f"e2e p95 {_seconds(judgement.e2e_p95)} is over the budget of {budget_p95:.2f} s",
+                markup=False,
             )
-            status = 1
-        return status
+        return judgement.status
 
     status = run(go)
     if status:

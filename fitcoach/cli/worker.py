@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from fitcoach.cli._run import fail
 
 app = typer.Typer(help="Run the LiveKit voice agent worker.", no_args_is_help=True)
-
-
-def _configure_logging(level: str) -> None:
-    # fitcoach and the framework at the chosen level; other libraries only when they warn.
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for name in ("fitcoach", "livekit"):
-        logging.getLogger(name).setLevel(level)
 
 
 @app.command("start")
@@ -45,7 +34,9 @@ def start(
         from fitcoach.agent.preflight import check_livekit_settings
 
         check_livekit_settings(settings)  # before the seconds it takes to import the framework
-        _configure_logging(level)
+        from fitcoach.log_setup import configure_logging
+
+        configure_logging(level)
         from fitcoach.agent.worker import run_worker
 
         run_worker(settings, num_idle_processes=num_idle_processes)

@@ -13,21 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import or_, select
-from sqlmodel import col
 
 from fitcoach.coach.training import estimated_1rm
 from fitcoach.errors import UserNotFound
-from fitcoach.store import (
-    Database,
-    MealPlan,
-    PlannedExercise,
-    PlannedMeal,
-    User,
-    UserPreferences,
-    UserProfile,
-    WorkoutLog,
-    WorkoutPlan,
+from fitcoach.store import Database, WorkoutPlan
+from fitcoach.store.plans import (
+    read_meal_plans,
+    read_person,
+    read_sets_since,
+    read_workout_plans,
 )
 
 HISTORY_DAYS = 14
@@ -146,10 +140,6 @@ def user_zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def kg_to_unit(weight_kg: float, unit: str) -> float:
-    return weight_kg / _KG_PER_LB if unit == "lb" else weight_kg
-
-
 def unit_to_kg(weight: float, unit: str) -> float:
     return weight * _KG_PER_LB if unit == "lb" else weight
 
@@ -190,60 +180,17 @@ async def load_agent_context(
     """Read a user's context in four queries: person, workout plans, meal plans, history."""
     now = now or datetime.now(UTC)
     async with database.session() as session:
-        row = (
-            await session.execute(
-                select(User, UserProfile, UserPreferences)
-                .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
-                .outerjoin(UserPreferences, col(UserPreferences.user_id) == col(User.id))
-                .where(col(User.id) == user_id)
-            )
-        ).first()
-        if row is None:
+        person = await read_person(session=session, user_id=user_id)
+        if person is None:
             raise UserNotFound(f"no user with id {user_id}")
-        user, profile, preferences = row
+        user, profile, preferences = person
         zone = user_zone(preferences.timezone if preferences else "UTC")
         today = now.astimezone(zone).date()
         week = [today + timedelta(days=offset) for offset in range(7)]
-
-        plan_rows = (
-            await session.execute(
-                select(WorkoutPlan, PlannedExercise)
-                .outerjoin(PlannedExercise, col(PlannedExercise.plan_id) == col(WorkoutPlan.id))
-                .where(
-                    col(WorkoutPlan.user_id) == user_id,
-                    or_(
-                        col(WorkoutPlan.weekday).is_not(None), col(WorkoutPlan.plan_date).in_(week)
-                    ),
-                )
-                .order_by(col(WorkoutPlan.id), col(PlannedExercise.position))
-            )
-        ).all()
-        meal_rows = (
-            await session.execute(
-                select(MealPlan, PlannedMeal)
-                .outerjoin(PlannedMeal, col(PlannedMeal.plan_id) == col(MealPlan.id))
-                .where(
-                    col(MealPlan.user_id) == user_id,
-                    or_(
-                        col(MealPlan.weekday) == today.weekday(),
-                        col(MealPlan.plan_date) == today,
-                    ),
-                )
-                .order_by(col(MealPlan.id), col(PlannedMeal.position))
-            )
-        ).all()
+        plan_rows = await read_workout_plans(session=session, user_id=user_id, days=week)
+        meal_rows = await read_meal_plans(session=session, user_id=user_id, day=today)
         since = datetime.combine(today - timedelta(days=HISTORY_DAYS), datetime.min.time(), zone)
-        log_rows = (
-            (
-                await session.execute(
-                    select(WorkoutLog)
-                    .where(col(WorkoutLog.user_id) == user_id, col(WorkoutLog.logged_at) >= since)
-                    .order_by(col(WorkoutLog.logged_at))
-                )
-            )
-            .scalars()
-            .all()
-        )
+        log_rows = await read_sets_since(session=session, user_id=user_id, since=since)
 
     workouts_by_day: dict[int | date, WorkoutPlanView] = {}
     lifts: dict[uuid.UUID, list[PlannedLift]] = defaultdict(list)

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fitcoach.coach._once import Once
 from fitcoach.coach.lean_onnx import lean_model
 from fitcoach.errors import FitcoachError
+from fitcoach.once import Once
 
 Vectors = npt.NDArray[np.float32]
 

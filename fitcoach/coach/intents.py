@@ -17,9 +17,9 @@ from typing import Literal
 
 import numpy as np
 
-from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
 from fitcoach.coach.slots import SetSlots, parse_set_slots
+from fitcoach.once import Once
 
 Intent = Literal[
     "get_workout", "get_meals", "log_set", "ask_workout", "ask_diet", "ask_supplement", "other"

@@ -15,8 +15,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
+from fitcoach.once import Once
 
 Topic = Literal["workout", "diet", "supplement", "recovery", "safety"]
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fitcoach.errors import InvalidInput
-from fitcoach.runner.replay import TurnRecord
+from fitcoach.runner.replay import ReplayReport, TurnRecord
 
 ACTIONS = {
     "none",
@@ -102,3 +102,54 @@ def check_turn(turn: TurnRecord, expect: dict[str, Any] | None) -> Verdict:
         problems.append(f"wrote {len(turn.logged)} sets, expected none")
     known = expect.get("known_miss")
     return Verdict(name, not problems, problems, str(known) if known else None)
+
+
+@dataclass(frozen=True)
+class ReplayJudgement:
+    """A replay held against its expectations and latency budget: what to report, and the
+    exit status (1 when a turn failed or the budget was missed)."""
+
+    verdicts: dict[str, Verdict]
+    e2e_p95: float | None
+    budget_p95: float | None
+
+    @property
+    def failed(self) -> list[Verdict]:
+        return [v for v in self.verdicts.values() if v.failed]
+
+    @property
+    def known_misses(self) -> list[Verdict]:
+        return [v for v in self.verdicts.values() if v.known_miss and not v.passed]
+
+    @property
+    def passed(self) -> int:
+        return sum(v.passed for v in self.verdicts.values())
+
+    @property
+    def over_budget(self) -> bool:
+        if self.budget_p95 is None:
+            return False
+        return self.e2e_p95 is None or self.e2e_p95 > self.budget_p95
+
+    @property
+    def status(self) -> int:
+        return 1 if self.failed or self.over_budget else 0
+
+
+def judge_replay(
+    report: ReplayReport,
+    expectations: dict[str, dict[str, Any]] | None,
+    *,
+    budget_p95: float | None = None,
+) -> ReplayJudgement:
+    verdicts = (
+        {
+            verdict.file: verdict
+            for verdict in (
+                check_turn(turn, expectations.get(Path(turn.file).name)) for turn in report.turns
+            )
+        }
+        if expectations is not None
+        else {}
+    )
+    return ReplayJudgement(verdicts, report.summary()["e2e_p95"], budget_p95)

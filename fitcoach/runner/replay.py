@@ -19,24 +19,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livekit.agents.utils import http_context
-from sqlalchemy import select
-from sqlmodel import col
-
-from fitcoach.agent.apology import attach_apology
-from fitcoach.agent.session_builder import (
-    TUNED,
-    LocalEngines,
-    TurnProfile,
-    build_session,
-    load_vad,
-    register_plugins,
+from fitcoach.agent.coach_session import (
+    CoachSession,
+    LocalAudio,
+    SessionFactory,
+    coach_session,
 )
-from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+from fitcoach.agent.session_builder import Engines
+from fitcoach.agent.turn_profile import TUNED, TurnProfile
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import AudioFileError, SpeechClip, load_clip, write_wav
 from fitcoach.runner.audio_io import CapturedReply, CapturingSpeaker, ReplayMicrophone
-from fitcoach.store import Database, WorkoutLog, open_migrated_database, resolve_user, seed
+from fitcoach.stats import percentile
+from fitcoach.store import list_session_sets
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +82,10 @@ class ReplayReport:
         ]
         return {
             "turns": len(self.turns),
-            "e2e_p50": percentile(e2e, 50),
-            "e2e_p95": percentile(e2e, 95),
-            "mouth_to_ear_p50": percentile(m2e, 50),
-            "mouth_to_ear_p95": percentile(m2e, 95),
+            "e2e_p50": _rounded(percentile(e2e, 50)),
+            "e2e_p95": _rounded(percentile(e2e, 95)),
+            "mouth_to_ear_p50": _rounded(percentile(m2e, 50)),
+            "mouth_to_ear_p95": _rounded(percentile(m2e, 95)),
             "errors": sum(1 for t in self.turns if t.error),
         }
 
@@ -103,41 +98,14 @@ class ReplayReport:
         }
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile; None for no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 4)
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (position - low), 4)
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _engine_name(engine: Any) -> str:
     provider = getattr(engine, "provider", "") or ""
     model = getattr(engine, "model", "") or type(engine).__name__
     return f"{provider}:{model}" if provider else str(model)
-
-
-async def _ready_database(settings: Settings, user_ref: str) -> tuple[Database, Any]:
-    database = await open_migrated_database(settings)
-    from fitcoach.errors import UserNotFound
-
-    try:
-        async with database.session() as session:
-            user = await resolve_user(session=session, user_ref=user_ref)
-    except UserNotFound:
-        if user_ref.strip().lower() != "demo":
-            await database.dispose()
-            raise
-        # A fresh machine: the demo user is the one thing replay may create by itself.
-        await seed(database)
-        async with database.session() as session:
-            user = await resolve_user(session=session, user_ref=user_ref)
-    return database, user
 
 
 class _Conversation:
@@ -172,12 +140,6 @@ class _Conversation:
         self.changed.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.changed.wait(), within_s)
-
-
-async def _await_idle(conversation: _Conversation, within_s: float) -> None:
-    deadline = time.monotonic() + within_s
-    while not conversation.idle and time.monotonic() < deadline:
-        await conversation.next_change(0.2)
 
 
 async def _await_greeting(
@@ -252,23 +214,13 @@ async def _play_turn(
         turn.latency["mouth_to_ear"] = round(audio.first_audible_at - voiced_done.result(), 4)
 
 
-async def _written_sets(
-    agent: FitnessVoiceAgent, database: Database, seen: set[Any]
-) -> list[dict[str, Any]]:
+async def _written_sets(running: CoachSession, seen: set[Any]) -> list[dict[str, Any]]:
     """Sets of this session that reached the database since the last call."""
+    agent = running.agent
+    assert agent is not None
     await agent.logbook.wait_until_delivered(within_s=10)
-    async with database.session() as session:
-        rows = (
-            (
-                await session.execute(
-                    select(WorkoutLog)
-                    .where(col(WorkoutLog.session_id) == agent.session_id)
-                    .order_by(col(WorkoutLog.logged_at), col(WorkoutLog.id))
-                )
-            )
-            .scalars()
-            .all()
-        )
+    async with running.database.session() as session:
+        rows = await list_session_sets(session=session, session_id=agent.session_id)
     fresh = [row for row in rows if row.id not in seen]
     seen.update(row.id for row in fresh)
     return [
@@ -287,62 +239,59 @@ async def replay(
     agent_type: str = "general",
     progress: ProgressHook | None = None,
     profile: TurnProfile = TUNED,
-    loaded: tuple[LocalEngines, Any] | None = None,
+    engines: Engines | Callable[[], Engines] | None = None,
+    session_factory: SessionFactory | None = None,
 ) -> ReplayReport:
     """Play `paths` in order through one session; returns the report (audio kept per turn).
 
-    `loaded` is (engines, vad) already loaded for `profile`, as a worker's prewarm has them."""
+    `engines` are the engines already loaded for `profile` (as a worker's prewarm has them),
+    or a function that loads them; by default they are loaded for `profile`.
+    `session_factory` builds the AgentSession (by default a voice session from the settings)."""
     notify = progress or (lambda stage, done, total: None)
     notify("loading engines", 0, len(paths))
-    register_plugins(settings)
-    database, user = await _ready_database(settings, user_ref)
-    services = AgentServices.around(settings, database)
-    agent = FitnessVoiceAgent(user.id, agent_type, services=services)
-    session = None
+    if engines is None:
+
+        def engines() -> Engines:
+            return Engines.load(settings, profile=profile)
+
+    microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
     turns: list[TurnRecord] = []
-    # Outside a worker job no HTTP session exists; cloud plugins (and their fallback) need one.
-    async with http_context.open():
-        try:
-            engines, vad = loaded or await asyncio.gather(
-                asyncio.to_thread(LocalEngines.load, settings),
-                asyncio.to_thread(load_vad, profile),
-            )
-            await agent.initialize_orchestrator()
-            await agent.start_log_worker()
-            session = build_session(settings, vad=vad, local=engines, profile=profile)
-            attach_apology(session)
-            microphone, speaker = ReplayMicrophone(), CapturingSpeaker()
-            session.input.audio = microphone
-            session.output.audio = speaker
-            conversation = _Conversation(session)
-            await session.start(agent)
-            await _await_greeting(conversation, speaker, within_s=30)
-            seen: set[Any] = set()
-            for index, path in enumerate(paths):
-                notify(f"playing {path.name}", index, len(paths))
-                turn = TurnRecord(file=str(path))
-                turns.append(turn)
-                try:
-                    clip = await asyncio.to_thread(load_clip, path)
-                except AudioFileError as exc:
-                    turn.error = str(exc)
-                    continue
-                await _play_turn(clip, turn, microphone, speaker, conversation)
-                turn.logged = await _written_sets(agent, database, seen)
-            notify("done", len(paths), len(paths))
-            engines_used = {
-                "stt": _engine_name(getattr(session.stt, "wrapped_stt", None) or session.stt),
-                "llm": _engine_name(session.llm),
-                "tts": _engine_name(session.tts),
-            }
-            return ReplayReport(
-                user={"id": str(user.id), "name": user.name}, engines=engines_used, turns=turns
-            )
-        finally:
-            if session is not None:
-                await session.aclose()
-            await agent.cleanup()
-            await services.close()
+    async with coach_session(
+        settings,
+        user=user_ref,
+        agent_type=agent_type,
+        engines=engines,
+        io=LocalAudio(microphone, speaker),
+        session_factory=session_factory,
+        create_demo_user=True,
+    ) as running:
+        session = running.session
+        assert session is not None
+        conversation = _Conversation(session)
+        await _await_greeting(conversation, speaker, within_s=30)
+        seen: set[Any] = set()
+        for index, path in enumerate(paths):
+            notify(f"playing {path.name}", index, len(paths))
+            turn = TurnRecord(file=str(path))
+            turns.append(turn)
+            try:
+                clip = await asyncio.to_thread(load_clip, path)
+            except AudioFileError as exc:
+                turn.error = str(exc)
+                continue
+            await _play_turn(clip, turn, microphone, speaker, conversation)
+            turn.logged = await _written_sets(running, seen)
+        notify("done", len(paths), len(paths))
+        engines_used = {
+            "stt": _engine_name(getattr(session.stt, "wrapped_stt", None) or session.stt),
+            "llm": _engine_name(session.llm),
+            "tts": _engine_name(session.tts),
+        }
+        return ReplayReport(
+            user={"id": str(running.user_id), "name": running.user_name},
+            engines=engines_used,
+            turns=turns,
+        )
 
 
 def write_reply_audio(report: ReplayReport, out_dir: Path) -> list[Path]:

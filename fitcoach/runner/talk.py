@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import time
 from collections import deque
@@ -21,22 +20,13 @@ from typing import Any
 import numpy as np
 from livekit import rtc
 from livekit.agents import AgentSession
-from livekit.agents.utils import http_context
 from livekit.agents.voice import io
 
-from fitcoach.agent.apology import attach_apology
-from fitcoach.agent.session_builder import (
-    LocalEngines,
-    build_llm,
-    build_session,
-    load_vad,
-    register_plugins,
-)
-from fitcoach.agent.voice_agent import AgentServices, FitnessVoiceAgent
+from fitcoach.agent.coach_session import LocalAudio, SessionFactory, TypedText, coach_session
+from fitcoach.agent.session_builder import Engines
 from fitcoach.config import Settings
 from fitcoach.runner.audio_files import write_wav
 from fitcoach.runner.devices import MIC_RATE, AudioDevice
-from fitcoach.store import open_migrated_database, resolve_user
 
 Say = Callable[[str, str], None]  # (who, text): "agent", "user", "tool" or "info"
 PRE_ROLL_S = 0.5  # recorded turns keep this much audio from before the VAD fired
@@ -52,31 +42,10 @@ class TalkLog:
         self.turns.append({"role": role, "text": text, "at": time.time(), **extra})
 
 
-async def _prepare(
-    settings: Settings, user_ref: str, agent_type: str
-) -> tuple[AgentServices, FitnessVoiceAgent]:
-    database = await open_migrated_database(settings)
-    try:
-        async with database.session() as session:
-            user = await resolve_user(session=session, user_ref=user_ref)
-    except BaseException:
-        await database.dispose()
-        raise
-    services = AgentServices.around(settings, database)
-    agent = FitnessVoiceAgent(user.id, agent_type, services=services)
-    try:
-        await agent.initialize_orchestrator()
-    except BaseException:
-        await agent.logbook.close()
-        await services.close()
-        raise
-    await agent.start_log_worker()
-    return services, agent
-
-
-def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> asyncio.Event:
-    """Print and keep what is said; the returned event is set once the agent has spoken."""
-    spoke = asyncio.Event()
+def _attach_log(
+    session: AgentSession[Any], say: Say, log: TalkLog, spoke: asyncio.Event | None = None
+) -> None:
+    """Print and keep what is said; `spoke` is set once the agent has said something."""
 
     @session.on("conversation_item_added")
     def _item(event: Any) -> None:
@@ -86,7 +55,7 @@ def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> asyncio.E
         role = "agent" if item.role == "assistant" else "user"
         say(role, item.text_content)
         log.add(role, item.text_content)
-        if role == "agent":
+        if role == "agent" and spoke is not None:
             spoke.set()
 
     @session.on("function_tools_executed")
@@ -100,26 +69,41 @@ def _attach_log(session: AgentSession[Any], say: Say, log: TalkLog) -> asyncio.E
                 output=output.output if output else None,
             )
 
-    return spoke
+
+EngineSource = Engines | Callable[[], Engines]
 
 
 async def talk_text(
-    settings: Settings, *, user_ref: str, agent_type: str, lines: AsyncIterator[str], say: Say
+    settings: Settings,
+    *,
+    user_ref: str,
+    agent_type: str,
+    lines: AsyncIterator[str],
+    say: Say,
+    engines: EngineSource | None = None,
+    session_factory: SessionFactory | None = None,
 ) -> TalkLog:
-    """Typed conversation: each line is a user turn; replies go to `say`."""
-    register_plugins(settings)
-    services, agent = await _prepare(settings, user_ref, agent_type)
+    """Typed conversation: each line is a user turn; replies go to `say`. `engines` and
+    `session_factory` default to the settings' own (see `coach_session`)."""
     log = TalkLog()
-    session: AgentSession[Any] | None = None
-    try:
-        # Typed turns need no speech engines: load only the language model.
-        engines = await asyncio.to_thread(
-            functools.partial(LocalEngines.load, settings, kinds=frozenset({"llm"}))
-        )
-        session = AgentSession(llm=build_llm(settings, local=LocalEngines(llm=engines.llm)))
-        attach_apology(session)
-        greeted = _attach_log(session, say, log)
-        await session.start(agent)
+    if engines is None:
+
+        def engines() -> Engines:
+            # Typed turns need no speech engines: load only the language model.
+            return Engines.load(settings, kinds=frozenset({"llm"}), with_vad=False)
+
+    greeted = asyncio.Event()
+    async with coach_session(
+        settings,
+        user=user_ref,
+        agent_type=agent_type,
+        engines=engines,
+        io=TypedText(),
+        session_factory=session_factory,
+        observe=lambda session: _attach_log(session, say, log, greeted),
+    ) as running:
+        session = running.session
+        assert session is not None
         with contextlib.suppress(TimeoutError):  # the greeting first, then the prompt
             await asyncio.wait_for(greeted.wait(), 10)
         async for line in lines:
@@ -129,11 +113,6 @@ async def talk_text(
             if text.lower() in ("quit", "exit", "bye!"):
                 break
             await session.run(user_input=text)
-    finally:
-        if session is not None:
-            await session.aclose()
-        await agent.cleanup()
-        await services.close()
     return log
 
 
@@ -147,7 +126,8 @@ class Microphone(io.AudioInput):
         self._frames: asyncio.Queue[rtc.AudioFrame | None] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
         self._tap = tap
-        device.start(self._captured)
+        self._device = device
+        self._listening = False
 
     def _captured(self, samples: np.ndarray) -> None:
         frame = rtc.AudioFrame(
@@ -164,6 +144,11 @@ class Microphone(io.AudioInput):
         self._loop.call_soon_threadsafe(self._frames.put_nowait, None)
 
     async def __anext__(self) -> rtc.AudioFrame:
+        if not self._listening:
+            # Capture starts when the session first listens, not while models load: the
+            # VAD would otherwise wade through seconds of stale audio first.
+            self._listening = True
+            self._device.start(self._captured)
         frame = await self._frames.get()
         if frame is None:
             raise StopAsyncIteration
@@ -256,42 +241,46 @@ async def talk_audio(
     say: Say,
     record_dir: Path | None = None,
     stop: asyncio.Event | None = None,
+    engines: EngineSource | None = None,
+    session_factory: SessionFactory | None = None,
 ) -> TalkLog:
-    """Spoken conversation through `device` until `stop` is set (or the session closes)."""
-    register_plugins(settings)
-    services, agent = await _prepare(settings, user_ref, agent_type)
+    """Spoken conversation through `device` until `stop` is set (or the session closes).
+    `engines` and `session_factory` default to the settings' own (see `coach_session`)."""
     log = TalkLog()
-    session: AgentSession[Any] | None = None
-    microphone: Microphone | None = None
     finished = stop or asyncio.Event()
-    # Outside a worker job no HTTP session exists, and the Deepgram and Cartesia plugins
-    # (and their fallback) fail on every turn without one.
-    async with http_context.open():
-        try:
-            engines, vad = await asyncio.gather(
-                asyncio.to_thread(LocalEngines.load, settings), asyncio.to_thread(load_vad)
-            )
-            session = build_session(settings, vad=vad, local=engines)
-            attach_apology(session)
-            recorder = TurnRecorder(record_dir) if record_dir is not None else None
-            microphone = Microphone(device, tap=recorder.feed if recorder else None)
-            session.input.audio = microphone
-            session.output.audio = Speaker(device)
-            _attach_log(session, say, log)
-            if recorder is not None:
-                session.on("user_state_changed", lambda event: recorder.user_state(event.new_state))
-            session.on("close", lambda _: finished.set())
-            await session.start(agent)
+    recorder = TurnRecorder(record_dir) if record_dir is not None else None
+    if engines is None:
+
+        def engines() -> Engines:
+            return Engines.load(settings)
+
+    def observe(session: AgentSession[Any]) -> None:
+        _attach_log(session, say, log)
+        if recorder is not None:
+            session.on("user_state_changed", lambda event: recorder.user_state(event.new_state))
+
+    microphone = Microphone(device, tap=recorder.feed if recorder else None)
+    try:
+        async with coach_session(
+            settings,
+            user=user_ref,
+            agent_type=agent_type,
+            engines=engines,
+            io=LocalAudio(microphone, Speaker(device)),
+            session_factory=session_factory,
+            observe=observe,
+        ) as running:
             say("info", "listening: talk to your coach (Ctrl-C to stop)")
-            await finished.wait()
-        finally:
-            if microphone is not None:
-                microphone.close()
-            device.stop()
-            if session is not None:
-                await session.aclose()
-            await agent.cleanup()
-            await services.close()
-            if record_dir is not None:
-                await asyncio.to_thread(_write_report, record_dir, log)
+            ended = asyncio.ensure_future(running.wait_ended())
+            stopped = asyncio.ensure_future(finished.wait())
+            try:
+                await asyncio.wait({ended, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                ended.cancel()
+                stopped.cancel()
+    finally:
+        microphone.close()
+        device.stop()
+        if record_dir is not None:
+            await asyncio.to_thread(_write_report, record_dir, log)
     return log

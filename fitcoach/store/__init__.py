@@ -34,6 +34,7 @@ from fitcoach.store.workout_logs import (
     WorkoutSet,
     insert_workout_sets,
     list_logs,
+    list_session_sets,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "head_revision",
     "insert_workout_sets",
     "list_logs",
+    "list_session_sets",
     "list_users",
     "open_database",
     "open_migrated_database",

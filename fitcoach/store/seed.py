@@ -37,8 +37,8 @@ from fitcoach.store.seed_data import (
     MENUS,
     PROGRAMS,
     SYNTHETIC_TIMEZONES,
+    DemoLift,
     DemoUser,
-    PlannedLift,
 )
 
 SEED_NAMESPACE = uuid.UUID("6f1c2a52-8d0e-4d55-9d0f-3f3b8f6d2a10")
@@ -97,7 +97,7 @@ def synthetic_users(count: int) -> list[DemoUser]:
     return users
 
 
-def _working_load(person: DemoUser, lift: PlannedLift) -> float | None:
+def _working_load(person: DemoUser, lift: DemoLift) -> float | None:
     if lift.reference_kg is None:
         return None
     scale = (

@@ -13,7 +13,7 @@ from fitcoach.store.models import ExperienceLevel, Goal, Sex, WeightUnit
 
 
 @dataclass(frozen=True)
-class PlannedLift:
+class DemoLift:
     exercise: str
     sets: int
     reps: int
@@ -22,20 +22,20 @@ class PlannedLift:
 
 
 @dataclass(frozen=True)
-class Session:
+class DemoWorkout:
     name: str
-    lifts: tuple[PlannedLift, ...]
+    lifts: tuple[DemoLift, ...]
     notes: str | None = None
 
 
-def _lift(exercise: str, sets: int, reps: int, kg: float | None, rest: int = 90) -> PlannedLift:
-    return PlannedLift(exercise, sets, reps, kg, rest)
+def _lift(exercise: str, sets: int, reps: int, kg: float | None, rest: int = 90) -> DemoLift:
+    return DemoLift(exercise, sets, reps, kg, rest)
 
 
 # weekday (Monday = 0) -> session; days not listed are rest days.
-PROGRAMS: dict[str, dict[int, Session]] = {
+PROGRAMS: dict[str, dict[int, DemoWorkout]] = {
     "push_pull_legs_upper_lower": {
-        0: Session(
+        0: DemoWorkout(
             "Push",
             (
                 _lift("bench press", 4, 8, 70, 120),
@@ -45,7 +45,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("tricep pushdown", 3, 12, 25, 60),
             ),
         ),
-        1: Session(
+        1: DemoWorkout(
             "Pull",
             (
                 _lift("deadlift", 3, 5, 120, 180),
@@ -55,7 +55,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("dumbbell curl", 3, 12, 12, 60),
             ),
         ),
-        3: Session(
+        3: DemoWorkout(
             "Legs",
             (
                 _lift("squat", 4, 8, 90, 150),
@@ -65,7 +65,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("calf raise", 4, 15, 60, 60),
             ),
         ),
-        4: Session(
+        4: DemoWorkout(
             "Upper",
             (
                 _lift("bench press", 3, 6, 75, 150),
@@ -75,7 +75,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("hammer curl", 3, 12, 14, 60),
             ),
         ),
-        5: Session(
+        5: DemoWorkout(
             "Lower",
             (
                 _lift("squat", 3, 6, 95, 180),
@@ -87,7 +87,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
         ),
     },
     "full_body_beginner": {
-        0: Session(
+        0: DemoWorkout(
             "Full body A",
             (
                 _lift("goblet squat", 3, 10, 20, 90),
@@ -98,7 +98,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
             ),
             notes="Plank: hold 30 to 45 seconds per set.",
         ),
-        2: Session(
+        2: DemoWorkout(
             "Full body B",
             (
                 _lift("leg press", 3, 12, 80, 90),
@@ -108,7 +108,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("dead bug", 3, 10, None, 45),
             ),
         ),
-        4: Session(
+        4: DemoWorkout(
             "Full body A",
             (
                 _lift("goblet squat", 3, 12, 20, 90),
@@ -121,7 +121,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
         ),
     },
     "upper_lower_strength": {
-        0: Session(
+        0: DemoWorkout(
             "Heavy lower",
             (
                 _lift("squat", 5, 5, 110, 180),
@@ -130,7 +130,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("ab wheel rollout", 3, 10, None, 60),
             ),
         ),
-        1: Session(
+        1: DemoWorkout(
             "Heavy upper",
             (
                 _lift("bench press", 5, 5, 90, 180),
@@ -139,7 +139,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("chest-supported row", 3, 10, 30, 90),
             ),
         ),
-        3: Session(
+        3: DemoWorkout(
             "Deadlift day",
             (
                 _lift("deadlift", 5, 3, 150, 240),
@@ -148,7 +148,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
                 _lift("hanging leg raise", 3, 12, None, 60),
             ),
         ),
-        4: Session(
+        4: DemoWorkout(
             "Volume upper",
             (
                 _lift("close-grip bench press", 4, 8, 75, 120),
@@ -160,7 +160,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
         ),
     },
     "conditioning": {
-        1: Session(
+        1: DemoWorkout(
             "Strength circuit",
             (
                 _lift("kettlebell swing", 4, 15, 20, 60),
@@ -170,7 +170,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
             ),
             notes="Move between exercises with little rest; rest at the end of each round.",
         ),
-        3: Session(
+        3: DemoWorkout(
             "Intervals",
             (
                 _lift("rowing machine", 6, 1, None, 90),
@@ -179,12 +179,12 @@ PROGRAMS: dict[str, dict[int, Session]] = {
             ),
             notes="Rowing: 500 metres hard per set.",
         ),
-        5: Session(
+        5: DemoWorkout(
             "Long run",
             (_lift("running", 1, 1, None, 0),),
             notes="Easy pace, 45 to 60 minutes, conversational effort.",
         ),
-        6: Session(
+        6: DemoWorkout(
             "Mobility and core",
             (
                 _lift("plank", 3, 1, None, 45),
@@ -199,7 +199,7 @@ PROGRAMS: dict[str, dict[int, Session]] = {
 
 
 @dataclass(frozen=True)
-class Portion:
+class DemoPortion:
     amount: float
     unit: str  # "g", "ml" or "" for a count
     food: str
@@ -214,21 +214,23 @@ class Portion:
 
 
 @dataclass(frozen=True)
-class Meal:
+class DemoMeal:
     name: str
-    portions: tuple[Portion, ...]
+    portions: tuple[DemoPortion, ...]
     protein_g: float
     carbs_g: float
     fat_g: float
 
 
-def _meal(name: str, portions: list[tuple[float, str, str]], p: float, c: float, f: float) -> Meal:
-    return Meal(name, tuple(Portion(*portion) for portion in portions), p, c, f)
+def _meal(
+    name: str, portions: list[tuple[float, str, str]], p: float, c: float, f: float
+) -> DemoMeal:
+    return DemoMeal(name, tuple(DemoPortion(*portion) for portion in portions), p, c, f)
 
 
 # One reference day is about 2,300 kcal. Each menu has one option per meal slot per day
 # type; `seed.py` rotates them over the week.
-MENUS: dict[str, dict[str, tuple[Meal, ...]]] = {
+MENUS: dict[str, dict[str, tuple[DemoMeal, ...]]] = {
     "omnivore": {
         "Breakfast": (
             _meal(

@@ -74,8 +74,3 @@ async def list_users(*, session: AsyncSession, limit: int | None = None) -> Sequ
         statement = statement.limit(limit)
     result = await session.execute(statement)
     return [UserSummary(user, profile, prefs) for user, profile, prefs in result.all()]
-
-
-async def count_users(*, session: AsyncSession) -> int:
-    result = await session.execute(select(func.count()).select_from(User))
-    return int(result.scalar_one())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from fitcoach.errors import DatabaseUnavailable
 from fitcoach.store.database import Database
 from fitcoach.store.models import User, WorkoutLog
 
@@ -120,6 +122,16 @@ async def list_logs(
     return [_to_entry(log, name) for log, name in result.all()]
 
 
+async def list_session_sets(*, session: AsyncSession, session_id: uuid.UUID) -> list[WorkoutLog]:
+    """Every set one voice session logged, in the order it was performed."""
+    result = await session.execute(
+        select(WorkoutLog)
+        .where(col(WorkoutLog.session_id) == session_id)
+        .order_by(col(WorkoutLog.logged_at), col(WorkoutLog.id))
+    )
+    return list(result.scalars().all())
+
+
 class LogFollower:
     """Yields rows as other processes commit them, like `tail -f`.
 
@@ -211,6 +223,31 @@ class LogFollower:
         if floor is not None:
             self._seen = {key: at for key, at in self._seen.items() if at >= floor}
         return fresh
+
+    async def follow(
+        self,
+        *,
+        interval: float,
+        on_outage: Callable[[DatabaseUnavailable | None], None] = lambda _: None,
+    ) -> AsyncIterator[list[LogEntry]]:
+        """Poll every `interval` seconds for ever, yielding each poll's new rows. A follower
+        outlives a database restart, as `tail -F` outlives a rotated file: `on_outage` hears
+        the error when the database goes away and None when it is back."""
+        outage = False
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                fresh = await self.poll()
+            except DatabaseUnavailable as exc:
+                if not outage:
+                    on_outage(exc)
+                    outage = True
+                await asyncio.sleep(min(5.0, interval * 4))
+                continue
+            if outage:
+                on_outage(None)
+                outage = False
+            yield fresh
 
 
 def _as_utc(value: Any) -> datetime:

