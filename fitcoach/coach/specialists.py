@@ -121,10 +121,13 @@ class LocalSpecialists:
         text = query.lower()
         if "tomorrow" in text:
             tomorrow = self.context.today + timedelta(days=1)
-            plan = self._day_plan(tomorrow, "Tomorrow")
             if "rest" in text and tomorrow in self.context.upcoming_workouts:
-                return f"No, it's a training day. {plan}"
-            return plan
+                # A bare "No" answers "is tomorrow a rest day" but contradicts "do I rest
+                # or train tomorrow"; the statement is right for both.
+                return (
+                    f"Tomorrow is a training day, not a rest day. {self._day_plan(tomorrow, 'It')}"
+                )
+            return self._day_plan(tomorrow, "Tomorrow")
         if re.search(r"\b(?:this week|schedule|my week|which days|what days|split)\b", text):
             return self._week()
         if re.search(r"\bnext (?:workout|session|training)\b", text):
