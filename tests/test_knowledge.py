@@ -1,5 +1,5 @@
-"""The knowledge base as a listener hears it: openings that mean the same whichever way the
-question was put, and replies from the user's plan that do the same."""
+"""The knowledge base: what it holds (spoken-length, sourced answers), how it is matched, and
+how its answers sound to a listener, whichever way the question was put."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from fitcoach.coach.context import AgentContext, PlannedLift, Preferences, Profile, WorkoutPlanView
-from fitcoach.coach.knowledge import load_entries, shared_knowledge_base
+from fitcoach.coach.knowledge import (
+    KnowledgeEntry,
+    load_entries,
+    mentions_pain_or_injury,
+    shared_knowledge_base,
+)
 from fitcoach.coach.specialists import LocalSpecialists
+from fitcoach.coach.speech import MAX_SPOKEN_WORDS
 
 # "Yes", "No", "Most likely yes", "Probably not": a reply whose meaning hangs on how the
 # question was worded.
@@ -59,6 +68,52 @@ def context(*, age: int = 30, tomorrow_trains: bool = False) -> AgentContext:
         records={},
         loaded_at=datetime.now(UTC),
     )
+
+
+def test_knowledge_base_is_large_and_speakable() -> None:
+    entries = load_entries()
+    assert len(entries) >= 140
+    assert {e.topic for e in entries} == {"workout", "diet", "supplement", "recovery", "safety"}
+    assert len({e.id for e in entries}) == len(entries)
+    for entry in entries:
+        # Voice replies are cut at a sentence boundary after MAX_SPOKEN_WORDS; an answer longer
+        # than that would lose its last sentence, which is often its caution.
+        assert 20 <= len(entry.answer.split()) <= MAX_SPOKEN_WORDS, entry.id
+        assert not set(entry.answer) & set("*#()")
+    medical = [
+        e for e in entries if e.topic == "safety" and any(map(mentions_pain_or_injury, e.questions))
+    ]
+    assert len(medical) >= 10
+    for entry in medical:
+        assert re.search(
+            r"doctor|physio|medical|professional|emergency|midwife", entry.answer, re.I
+        ), entry.id
+
+
+def test_every_answer_but_expert_opinion_names_its_sources() -> None:
+    for entry in load_entries():
+        if entry.evidence != "expert-opinion":
+            assert entry.citations, entry.id
+        assert len(set(entry.citations)) == len(entry.citations), entry.id
+        for citation in entry.citations:
+            # Authors, title, source and a year, as a reference list prints them.
+            assert re.search(r"\b(?:19|20)\d\d\b", citation) and citation.endswith("."), citation
+    uncited = {"id": "x", "topic": "diet", "questions": ["q"], "answer": "a", "citations": []}
+    with pytest.raises(ValidationError, match="needs a citation"):
+        KnowledgeEntry.model_validate({**uncited, "evidence": "strong"})
+    assert KnowledgeEntry.model_validate({**uncited, "evidence": "expert-opinion"}).citations == []
+
+
+def test_every_knowledge_entry_is_found_by_its_own_questions() -> None:
+    knowledge = shared_knowledge_base()
+    misses = []
+    for entry in knowledge.entries:
+        for question in entry.questions:
+            match = knowledge.answer(question)
+            if match is None or match.entry.id != entry.id:
+                misses.append(question)
+    total = sum(len(e.questions) for e in knowledge.entries)
+    assert len(misses) / total <= 0.05, misses[:10]
 
 
 def test_no_answer_opens_with_a_bare_yes_or_no() -> None:

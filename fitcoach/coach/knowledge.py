@@ -13,12 +13,13 @@ from importlib import resources
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
 
 Topic = Literal["workout", "diet", "supplement", "recovery", "safety"]
+Evidence = Literal["strong", "moderate", "limited", "expert-opinion"]
 
 # Measured on the shipped entries: paraphrases of an entry's questions score 0.6 and up,
 # unrelated fitness questions 0.3 to 0.45.
@@ -36,8 +37,15 @@ class KnowledgeEntry(BaseModel):
     topic: Topic
     questions: list[str] = Field(min_length=1)
     answer: str
-    evidence: Literal["strong", "moderate", "limited", "expert-opinion"]
-    citation: str
+    evidence: Evidence
+    # Expert opinion may stand on no paper; every other answer names the sources it rests on.
+    citations: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sourced(self) -> KnowledgeEntry:
+        if not self.citations and self.evidence != "expert-opinion":
+            raise ValueError(f"{self.id}: a {self.evidence!r} answer needs a citation")
+        return self
 
 
 class KnowledgeFile(BaseModel):

@@ -165,7 +165,8 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
         match = knowledge.answer(question)
         if match is None:
             return "no entry"
-        return f"{match.entry.answer} (evidence: {match.entry.evidence}; {match.entry.citation})"
+        sources = "; ".join(match.entry.citations) or "no published source"
+        return f"{match.entry.answer} (evidence: {match.entry.evidence}; {sources})"
 
     return [
         user_profile,
