@@ -188,3 +188,31 @@ def test_protein_per_meal_adds_up_to_the_daily_protein_target() -> None:
     daily = re.search(r"about ([\d.]+) grams of protein per kilogram", answer_of("protein-per-kg"))
     assert per_meal and meals and daily
     assert float(per_meal.group(1)) * int(meals.group(1)) >= float(daily.group(1))
+
+
+def test_dehydration_advice_sends_brown_urine_to_a_doctor_not_to_the_tap() -> None:
+    """Dark urine after a hard session can be muscle breakdown, where drinking more and
+    waiting is the wrong advice; whichever entry a dehydration question reaches must say so."""
+    knowledge = shared_knowledge_base()
+    for question in ("how do I know if I'm dehydrated", "my pee is dark brown after leg day"):
+        match = knowledge.answer(question)
+        assert match is not None, question
+        assert re.search(r"brown|cola", match.entry.answer) and "medical help" in match.entry.answer
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "who_should_ask_first"),
+    [
+        ("sodium-bicarbonate", r"high blood pressure or kidney disease"),
+        ("citrulline", r"blood pressure medicine, nitrates"),
+        ("fish-oil", r"blood thinners"),
+        ("magnesium", r"kidney disease"),
+        ("sauna", r"pregnant"),
+        ("caffeine-dose", r"under-18s"),
+        ("pre-workout", r"under 18"),
+    ],
+)
+def test_supplements_with_known_interactions_say_who_should_not_take_them_unasked(
+    entry_id: str, who_should_ask_first: str
+) -> None:
+    assert re.search(who_should_ask_first, answer_of(entry_id))
