@@ -1,5 +1,6 @@
-"""The knowledge base: what it holds (spoken-length, sourced answers), how it is matched, and
-how its answers sound to a listener, whichever way the question was put."""
+"""The knowledge base: what it holds (spoken-length, sourced answers that agree with the
+coaching maths), how its answers sound whichever way the question was put, and the guard that
+keeps advice to eat less from the people it could harm."""
 
 from __future__ import annotations
 
@@ -12,15 +13,11 @@ import pytest
 from pydantic import ValidationError
 
 from fitcoach.coach.context import AgentContext, PlannedLift, Preferences, Profile, WorkoutPlanView
-from fitcoach.coach.knowledge import (
-    KnowledgeEntry,
-    load_entries,
-    mentions_pain_or_injury,
-    shared_knowledge_base,
-)
+from fitcoach.coach.knowledge import KnowledgeEntry, load_entries, shared_knowledge_base
 from fitcoach.coach.nutrition import nutrition_targets
-from fitcoach.coach.specialists import LocalSpecialists
-from fitcoach.coach.speech import MAX_SPOKEN_WORDS
+from fitcoach.coach.safety import mentions_pain_or_injury
+from fitcoach.coach.specialists import KNOWLEDGE_TOPICS, LocalSpecialists
+from fitcoach.coach.speech import MAX_SPOKEN_WORDS, speakable
 
 # "Yes", "No", "Most likely yes", "Probably not": a reply whose meaning hangs on how the
 # question was worded.
@@ -109,16 +106,21 @@ def test_every_answer_but_expert_opinion_names_its_sources() -> None:
     assert KnowledgeEntry.model_validate({**uncited, "evidence": "expert-opinion"}).citations == []
 
 
-def test_every_knowledge_entry_is_found_by_its_own_questions() -> None:
+def test_every_knowledge_entry_is_found_by_its_own_questions_whichever_specialist_asks() -> None:
+    """A specialist prefers its own topics, but the diet specialist asked "how much creatine
+    should I take" must still give the creatine answer (strict topic filtering gave the
+    protein one, for 599 of these 2,151 pairs)."""
     knowledge = shared_knowledge_base()
+    specialist_topics = [*KNOWLEDGE_TOPICS.values(), None]
     misses = []
     for entry in knowledge.entries:
         for question in entry.questions:
-            match = knowledge.answer(question)
-            if match is None or match.entry.id != entry.id:
-                misses.append(question)
-    total = sum(len(e.questions) for e in knowledge.entries)
-    assert len(misses) / total <= 0.05, misses[:10]
+            for topics in specialist_topics:
+                match = knowledge.answer(question, topics=topics)
+                if match is None or match.entry.id != entry.id:
+                    misses.append((question, topics, match and match.entry.id))
+    total = sum(len(e.questions) for e in knowledge.entries) * len(specialist_topics)
+    assert len(misses) / total <= 0.01, misses[:10]
 
 
 def test_no_answer_opens_with_a_bare_yes_or_no() -> None:
@@ -197,7 +199,7 @@ def test_dehydration_advice_sends_brown_urine_to_a_doctor_not_to_the_tap() -> No
     for question in ("how do I know if I'm dehydrated", "my pee is dark brown after leg day"):
         match = knowledge.answer(question)
         assert match is not None, question
-        assert re.search(r"brown|cola", match.entry.answer) and "medical help" in match.entry.answer
+        assert re.search(r"brown|cola", match.spoken) and "medical help" in match.spoken
 
 
 @pytest.mark.parametrize(
@@ -216,3 +218,115 @@ def test_supplements_with_known_interactions_say_who_should_not_take_them_unaske
     entry_id: str, who_should_ask_first: str
 ) -> None:
     assert re.search(who_should_ask_first, answer_of(entry_id))
+
+
+# Phrasings written before the safety entries' own questions, and kept apart from them: how
+# people say it, not how the entries ask it.
+GUARDED = {
+    "disordered-eating": [
+        "I've been starving myself to lose weight",
+        "I make myself throw up after I eat",
+        "I only eat 600 calories a day",
+        "I keep bingeing at night and then fasting the next day",
+        "I take laxatives to stay thin",
+        "I skip meals so I don't gain weight",
+        "I have to burn off every calorie I eat at the gym",
+        "could I be anorexic",
+        "my friend says I'm too thin but I still feel fat",
+        "I feel so guilty after eating",
+    ],
+    "weight-loss-under-18": [
+        "I'm 15 how do I lose weight",
+        "I'm 16 and want to cut",
+        "I'm 14 what should my calorie deficit be",
+        "I'm 17 is intermittent fasting ok for me",
+        "how many calories should a 15 year old eat to lose weight",
+    ],
+    "dieting-pregnancy-breastfeeding": [
+        "I'm pregnant should I cut calories",
+        "can I do intermittent fasting while breastfeeding",
+        "I'm expecting a baby and want to keep my weight down",
+        "how fast can I lose the baby weight while breastfeeding",
+        "is keto safe during pregnancy",
+    ],
+}
+# Questions near the guard's words that must keep their ordinary answer.
+NOT_GUARDED = {
+    "how big should my calorie deficit be": "calorie-deficit-size",
+    "I'm not eating enough protein": "protein-per-kg",
+    "is intermittent fasting good for fat loss": "intermittent-fasting",
+    "I'm 16 is lifting weights safe for me": "youth-lifting",
+    "I'm 16 weeks pregnant can I still lift": "exercise-in-pregnancy",
+    "I overate at a party is my diet ruined": "cheat-meals",
+    "I barely eat vegetables how do I get more fibre": "fibre",
+}
+# Advice to eat less, in the words the answers use for it.
+RESTRICTION_ADVICE = re.compile(
+    r"\bdeficit\b|\bfast(?:ing|ed)\b|below maintenance|weigh yourself|\bcut (?:about )?\d+|"
+    r"eating window|\bdiets? under\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "safety_entry"),
+    [(question, entry) for entry, questions in GUARDED.items() for question in questions],
+)
+def test_people_that_advice_to_eat_less_could_harm_get_the_safety_answer(
+    question: str, safety_entry: str
+) -> None:
+    match = shared_knowledge_base().answer(question)
+    assert match is not None and match.entry.id == safety_entry, (question, match)
+
+
+@pytest.mark.parametrize(("question", "entry_id"), sorted(NOT_GUARDED.items()))
+def test_ordinary_questions_near_the_guard_keep_their_answer(question: str, entry_id: str) -> None:
+    match = shared_knowledge_base().answer(question)
+    assert match is not None and match.entry.id == entry_id, (question, match)
+
+
+def test_every_answer_that_restricts_eating_carries_the_caution_within_the_spoken_budget() -> None:
+    knowledge = shared_knowledge_base()
+    caution = knowledge.restriction.caution
+    restricting = [e for e in knowledge.entries if e.restricts_eating]
+    assert len(restricting) >= 10
+    for entry in knowledge.entries:
+        if entry.topic != "safety" and RESTRICTION_ADVICE.search(entry.answer):
+            assert entry.restricts_eating, entry.id
+    for entry in restricting:
+        spoken = knowledge.spoken(entry)
+        assert spoken == f"{entry.answer} {caution}"
+        # The caution comes last, so a reply cut to the voice budget would lose it first.
+        assert speakable(spoken, max_tokens=150) == spoken, entry.id
+    for question in ("how fast should I lose weight", "is 16 8 fasting good"):
+        match = knowledge.answer(question)
+        assert match is not None and match.spoken.endswith(caution)
+
+
+def test_a_listener_under_18_never_hears_advice_to_eat_less() -> None:
+    knowledge = shared_knowledge_base()
+    teen = knowledge.spoken(
+        next(e for e in knowledge.entries if e.id == knowledge.restriction.under_18_entry)
+    )
+    under_18 = LocalSpecialists(context(age=16), knowledge)
+    adult = LocalSpecialists(context(age=30), knowledge)
+    restricting = [e for e in knowledge.entries if e.restricts_eating]
+    for entry in restricting:
+        for question in entry.questions:
+            reply = under_18.answer("diet", question)
+            assert reply == teen or "under-18s" in reply, (question, reply)
+    assert adult.answer("diet", "how big should my calorie deficit be").endswith(
+        knowledge.restriction.caution
+    )
+    # The diet maths sets a deficit for an adult losing fat, and no target for a minor.
+    assert re.search(r"aim for about [\d,]+ calories", adult.answer("diet", "my calorie target"))
+    assert adult.answer("diet", "my calorie target").endswith(knowledge.restriction.caution)
+    assert "under-18s" in under_18.answer("diet", "my calorie target")
+
+
+def test_pain_and_disordered_eating_come_before_the_log_and_the_plan() -> None:
+    specialists = LocalSpecialists(context(tomorrow_trains=True), shared_knowledge_base())
+    shoulder = specialists.answer("tracker", "my shoulder hurt during my last workout")
+    assert re.search(r"doctor|physio", shoulder), shoulder
+    starving = specialists.answer("scheduler", "I've been starving myself this week")
+    assert "eating disorder" in starving, starving

@@ -209,6 +209,40 @@ async def test_cloud_specialist_calls_tools_over_the_users_data(demo_context: Ag
     assert len(model.calls) == 2
 
 
+async def test_cloud_specialists_are_told_and_given_the_guard_for_a_user_under_18(
+    demo_context: AgentContext,
+) -> None:
+    assert demo_context.profile is not None
+    teenager = demo_context.model_copy(
+        update={"profile": demo_context.profile.model_copy(update={"age": 16})}
+    )
+    tool_outputs: list[str] = []
+
+    def script(messages: list[BaseMessage]) -> AIMessage:
+        results = [m for m in messages if isinstance(m, ToolMessage)]
+        if not results:
+            calls = [
+                {
+                    "name": "coaching_knowledge",
+                    "args": {"question": "how big a deficit"},
+                    "id": "1",
+                },
+                {"name": "nutrition_targets", "args": {}, "id": "2"},
+            ]
+            return AIMessage(content="", tool_calls=calls)
+        tool_outputs.extend(str(result.content) for result in results)
+        return AIMessage(content="Let's not diet while you're growing.")
+
+    model = ScriptedChatModel(respond=script, calls=[])
+    orchestrator = AgentOrchestrator(teenager, chat_model=model)
+    await orchestrator.route_query("how big should my calorie deficit be", "diet")
+    system_prompt = str(model.calls[0][0].content)
+    assert "under 18" in system_prompt and "coaching_knowledge" in system_prompt
+    knowledge, targets = tool_outputs
+    assert "still growing" in knowledge and "300 to 600" not in knowledge
+    assert "under-18s" in targets and not re.search(r"aim for about [\d,]+ calories", targets)
+
+
 async def test_bad_specialist_and_empty_question_are_input_errors(
     demo_context: AgentContext,
 ) -> None:

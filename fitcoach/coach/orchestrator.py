@@ -22,6 +22,7 @@ from fitcoach.coach.context import AgentContext
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.intents import IntentEngine, clean_transcript, shared_intent_engine
 from fitcoach.coach.knowledge import KnowledgeBase, shared_knowledge_base
+from fitcoach.coach.safety import is_minor
 from fitcoach.coach.specialists import (
     SCHEDULER_QUESTION,
     SPECIALISTS,
@@ -118,7 +119,10 @@ _SYSTEM_PROMPTS: dict[Specialist, str] = {
 _VOICE_RULES = (
     " The answer is spoken aloud: two to four short sentences, no markdown, no lists of more "
     "than three items, under thirty seconds. For pain, injury or medical questions, advise "
-    "stopping and seeing a professional."
+    "stopping and seeing a professional. Never give calorie-cutting, fasting or weight-loss "
+    "targets to someone under 18, pregnant or breastfeeding, on diabetes medication, or who "
+    "describes starving, purging or bingeing: answer from coaching_knowledge, which has the "
+    "safety answer for them."
 )
 
 
@@ -127,6 +131,7 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
     from langchain_core.tools import tool
 
     local = LocalSpecialists(context, knowledge)
+    minor = is_minor(context.profile.age if context.profile else None)
 
     @tool
     def user_profile() -> str:
@@ -162,11 +167,11 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
     @tool
     def coaching_knowledge(question: str) -> str:
         """A short, cited answer from the curated coaching knowledge base."""
-        match = knowledge.answer(question)
+        match = knowledge.answer(question, minor=minor)
         if match is None:
             return "no entry"
         sources = "; ".join(match.entry.citations) or "no published source"
-        return f"{match.entry.answer} (evidence: {match.entry.evidence}; {sources})"
+        return f"{match.spoken} (evidence: {match.entry.evidence}; {sources})"
 
     return [
         user_profile,

@@ -13,6 +13,7 @@ from fitcoach.coach.context import AgentContext, LoggedSet
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.knowledge import KnowledgeBase
 from fitcoach.coach.nutrition import meals_still_ahead, nutrition_targets
+from fitcoach.coach.safety import is_minor, needs_safety_answer
 from fitcoach.coach.speech import spoken_weight
 from fitcoach.coach.training import (
     GOOD_WEEKLY_SETS,
@@ -32,6 +33,12 @@ SPECIALISTS: tuple[Specialist, ...] = (
     "scheduler",
     "general",
 )
+# The knowledge-base topics each specialist answers from first.
+KNOWLEDGE_TOPICS: dict[Specialist, set[str]] = {
+    "workout": {"workout", "recovery", "safety"},
+    "diet": {"diet", "safety"},
+    "supplement": {"supplement", "safety"},
+}
 
 _GOAL_WORDS = {
     "lose_fat": "losing fat",
@@ -75,7 +82,17 @@ class LocalSpecialists:
         self.context = context
         self.knowledge = knowledge
 
+    @property
+    def _minor(self) -> bool:
+        return is_minor(self.context.profile.age if self.context.profile else None)
+
     def answer(self, specialist: Specialist, query: str) -> str:
+        if needs_safety_answer(query):
+            # Pain, injury or disordered eating come before the log, the plan or the
+            # targets: "my shoulder hurt in my last session" is not a question about the log.
+            match = self.knowledge.answer(query, minor=self._minor)
+            if match is not None and match.entry.topic == "safety":
+                return match.spoken
         handler = {
             "workout": self.workout,
             "diet": self.diet,
@@ -95,7 +112,7 @@ class LocalSpecialists:
             return self._progression(exercise)
         if exercise and re.search(r"\b(?:one rep max|1 ?rm|max)\b", text):
             return self._best(exercise)
-        return self._from_knowledge(query, {"workout", "recovery", "safety"})
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["workout"])
 
     def diet(self, query: str) -> str:
         text = query.lower()
@@ -103,10 +120,10 @@ class LocalSpecialists:
             return self._meals_remaining()
         if _TARGETS_QUESTION.search(text) and self.context.profile is not None:
             return self._targets()
-        return self._from_knowledge(query, {"diet", "safety"})
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["diet"])
 
     def supplement(self, query: str) -> str:
-        return self._from_knowledge(query, {"supplement", "safety"})
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["supplement"])
 
     def tracker(self, query: str) -> str:
         text = query.lower()
@@ -135,9 +152,9 @@ class LocalSpecialists:
         return self._rest_day()
 
     def general(self, query: str) -> str:
-        match = self.knowledge.answer(query)
+        match = self.knowledge.answer(query, minor=self._minor)
         if match is not None:
-            return match.entry.answer
+            return match.spoken
         return (
             "I can read you today's workout and meals, log your sets, and answer questions "
             "about training, nutrition, supplements and recovery. What would you like?"
@@ -146,15 +163,13 @@ class LocalSpecialists:
     # -- helpers --------------------------------------------------------------------
 
     def _from_knowledge(self, query: str, topics: set[str]) -> str:
-        match = self.knowledge.answer(query, topics=topics)
-        if match is None:
-            match = self.knowledge.answer(query)  # the right answer may sit in another topic
+        match = self.knowledge.answer(query, topics=topics, minor=self._minor)
         if match is None:
             return (
                 "I don't have a reliable answer to that one. Could you ask it another way, "
                 "or a bit more specifically?"
             )
-        return match.entry.answer
+        return match.spoken
 
     def _weight(self, weight_kg: float) -> str:
         return spoken_weight(weight_kg, self.context.preferred_unit)
@@ -279,6 +294,15 @@ class LocalSpecialists:
     def _targets(self) -> str:
         profile = self.context.profile
         assert profile is not None
+        if self._minor:
+            # Mifflin-St Jeor and the goal factors are adult formulas; a growing body is not
+            # put on a deficit by arithmetic.
+            return (
+                "I don't set calorie or macro targets for under-18s, because the formulas are "
+                "made for adults and a growing body needs enough food. Eat regular meals with "
+                "some protein in each, and ask your doctor or school nurse if you want advice "
+                "on how much to eat."
+            )
         days = self.context.preferences.training_days if self.context.preferences else []
         targets = nutrition_targets(
             weight_kg=profile.body_weight_kg,
@@ -289,12 +313,16 @@ class LocalSpecialists:
             training_days_per_week=len(days),
         )
         goal = _GOAL_WORDS.get(profile.goal, profile.goal)
-        return (
+        advice = (
             f"For {goal}, aim for about {targets.energy_kcal:,} calories a day, with "
             f"{targets.protein_g} grams of protein, {targets.carbs_g} grams of carbs and "
             f"{targets.fat_g} grams of fat. Your maintenance is around "
             f"{targets.maintenance_kcal:,} calories."
         )
+        if targets.energy_kcal < targets.maintenance_kcal:
+            # A target below maintenance is advice to eat less, with the same caution.
+            advice = f"{advice} {self.knowledge.restriction.caution}"
+        return advice
 
     def _meals_remaining(self) -> str:
         plan = self.context.current_meal_plan

@@ -1,0 +1,83 @@
+"""What in a question, or about the person asking it, calls for the safety answers first.
+
+Sentence embeddings match meaning loosely: "I've been starving myself to lose weight" sits
+closest to the weight-loss-plateau answer, which tells the speaker to eat less. So the words
+that signal pain, injury or disordered eating are read directly, and those questions are
+answered from the safety entries before anything else. Who is asking matters too: advice to
+eat less is not for someone under 18 or pregnant, whatever the question's wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Weight-loss advice for adults is not advice for a growing body.
+ADULT_AGE = 18
+
+_PAIN = re.compile(
+    r"\b(?:pain|painful|hurts?|hurting|ache|aching|injur(?:y|ed|ies)|sprain(?:ed)?|strain(?:ed)?|"
+    r"swollen|swelling|numb(?:ness)?|tingl(?:e|ing)|dizzy|dizziness|faint(?:ed)?|chest tight|"
+    r"pulled a muscle|tweaked|popped|clicks?|clicking|pregnan(?:t|cy)|sick|fever)\b"
+)
+
+# Ways people describe restricting, purging, bingeing or compensating. Each needs the eating
+# context around it: "I'm starving" after training is hunger, and throwing up after a hard
+# set is exertion, not a sign of an eating disorder.
+_DISORDERED_EATING = re.compile(
+    r"\b(?:eating disorders?|anorexi\w*|bulimi\w*|"
+    r"starv(?:e|ed|ing) myself|starvation diet|"
+    r"make myself (?:sick|throw up|vomit)|made myself (?:sick|throw up|vomit)|"
+    r"(?:throw|throwing|threw) up (?:after|what) (?:i )?(?:eat|eating|ate|meals?|food)|"
+    r"vomit(?:ing)? after (?:i )?(?:eat|eating|ate|meals?|food)|"
+    r"purg(?:e|es|ed|ing)|laxatives?|diet pills?|"
+    r"bing(?:e|es|ed|eing|ing)(?! ?watch)|"
+    r"(?:barely|hardly) eat(?:ing)? (?:anything|at all|all day)|"
+    r"eat(?:ing)? (?:almost )?nothing(?! but| except| other| after| before| late)|"
+    r"skip(?:ping)? (?:meals|eating|food) (?:so|to|because)|"
+    r"(?:burn|work) off (?:everything|every calorie|all the calories|what) i (?:eat|ate)|"
+    r"guilty (?:after|about|when) (?:i )?(?:eat|eating|ate)|"
+    r"hate my body|still (?:feel|look) fat|"
+    r"(?:eat|eating|ate|having|have|on|intake of|only|just|under|less than) "
+    r"(?:only |just |about |around |under |less than )?[1-9]\d{2} (?:calories|kcal) "
+    r"(?:a|per|each) day(?! (?:less|fewer|under|below|more|extra|over|above)))"
+)
+
+_SPOKEN_TEEN_AGE = r"(?:1[0-7]|thirteen|fourteen|fifteen|sixteen|seventeen)"
+# "I'm 16", "I am fifteen years old", "a 15 year old": an age, not a weight, a body-fat
+# figure or how far along a pregnancy is.
+_UNDER_18 = re.compile(
+    rf"\b(?:(?:i'?m|i am|im)\s+(?:only\s+|just\s+)?{_SPOKEN_TEEN_AGE}"
+    r"(?!\s*(?:kg|kilos?|kilograms?|pounds?|lbs?|stone|st\b|%|per ?cent|percent|minutes?|mins?|"
+    r"reps?|sets?|weeks?|days?|months?|hours?|and a half|[.,]\d|\d))"
+    rf"|{_SPOKEN_TEEN_AGE}[ -](?:years?|yrs?)[ -]old|"
+    r"teen|teens|teenager|teenage|high school|middle school|secondary school)\b"
+)
+_PREGNANT_OR_BREASTFEEDING = re.compile(
+    r"\b(?:pregnan(?:t|cy)|expecting a baby|breast ?feeding|nursing my baby|"
+    r"(?:since|after) (?:having|giving birth|the birth)|postpartum|post-partum|the baby weight)\b"
+)
+
+
+def mentions_pain_or_injury(text: str) -> bool:
+    return bool(_PAIN.search(text.lower()))
+
+
+def mentions_disordered_eating(text: str) -> bool:
+    return bool(_DISORDERED_EATING.search(text.lower()))
+
+
+def needs_safety_answer(text: str) -> bool:
+    """Whether `text` should be answered from the safety entries before any other."""
+    return mentions_pain_or_injury(text) or mentions_disordered_eating(text)
+
+
+def says_under_18(text: str) -> bool:
+    return bool(_UNDER_18.search(text.lower()))
+
+
+def says_pregnant_or_breastfeeding(text: str) -> bool:
+    return bool(_PREGNANT_OR_BREASTFEEDING.search(text.lower()))
+
+
+def is_minor(age: int | None) -> bool:
+    return age is not None and age < ADULT_AGE
