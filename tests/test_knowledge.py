@@ -15,7 +15,12 @@ from pydantic import ValidationError
 from fitcoach.coach.context import AgentContext, PlannedLift, Preferences, Profile, WorkoutPlanView
 from fitcoach.coach.knowledge import KnowledgeEntry, load_entries, shared_knowledge_base
 from fitcoach.coach.nutrition import nutrition_targets
-from fitcoach.coach.safety import mentions_pain_or_injury
+from fitcoach.coach.safety import (
+    mentions_pain_or_injury,
+    needs_safety_answer,
+    says_pregnant_or_breastfeeding,
+    says_under_18,
+)
 from fitcoach.coach.specialists import KNOWLEDGE_TOPICS, LocalSpecialists
 from fitcoach.coach.speech import MAX_SPOKEN_WORDS, speakable
 
@@ -330,3 +335,48 @@ def test_pain_and_disordered_eating_come_before_the_log_and_the_plan() -> None:
     assert re.search(r"doctor|physio", shoulder), shoulder
     starving = specialists.answer("scheduler", "I've been starving myself this week")
     assert "eating disorder" in starving, starving
+
+
+@pytest.mark.parametrize(
+    ("said", "under_18"),
+    [
+        ("I'm 15 how do I lose weight", True),
+        ("i am sixteen and want to get lean", True),
+        ("what should a 14 year old eat", True),
+        ("I'm a teenager", True),
+        ("I'm 16 weeks pregnant", False),
+        ("I'm 15 kilos overweight", False),
+        ("I'm 17 percent body fat", False),
+        ("I'm 12.5 stone", False),
+        ("I did 15 reps", False),
+    ],
+)
+def test_an_age_under_18_is_told_apart_from_other_numbers(said: str, under_18: bool) -> None:
+    assert says_under_18(said) is under_18
+
+
+@pytest.mark.parametrize(
+    ("said", "safety_first"),
+    [
+        ("I nearly passed out at the gym", True),
+        ("my pee is cola coloured", True),
+        ("I make myself sick after meals", True),
+        ("I only eat 700 calories a day", True),
+        ("I'm starving after training", False),
+        ("I threw up after a hard set of squats", False),
+        ("should I eat 500 calories a day less", False),
+        ("I eat nothing but chicken and rice", False),
+        ("I binge watched tv instead of training", False),
+    ],
+)
+def test_warning_signs_and_disordered_eating_are_told_apart_from_everyday_words(
+    said: str, safety_first: bool
+) -> None:
+    assert needs_safety_answer(said) is safety_first
+
+
+def test_pregnancy_and_breastfeeding_are_heard_in_their_everyday_words() -> None:
+    for said in ("I'm expecting a baby", "since having my son", "I'm breastfeeding"):
+        assert says_pregnant_or_breastfeeding(said), said
+    for said in ("I'm expecting to hit a PR", "since having a bad week I want to cut"):
+        assert not says_pregnant_or_breastfeeding(said), said

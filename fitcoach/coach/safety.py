@@ -1,8 +1,9 @@
 """What in a question, or about the person asking it, calls for the safety answers first.
 
 Sentence embeddings match meaning loosely: "I've been starving myself to lose weight" sits
-closest to the weight-loss-plateau answer, which tells the speaker to eat less. So the words
-that signal pain, injury or disordered eating are read directly, and those questions are
+closest to the weight-loss-plateau answer, which tells the speaker to eat less, and "I nearly
+passed out at the gym" closest to asking for today's workout. So the words that signal pain,
+injury, a warning sign or disordered eating are read directly, and those questions are
 answered from the safety entries before anything else. Who is asking matters too: advice to
 eat less is not for someone under 18 or pregnant, whatever the question's wording.
 """
@@ -18,6 +19,19 @@ _PAIN = re.compile(
     r"\b(?:pain|painful|hurts?|hurting|ache|aching|injur(?:y|ed|ies)|sprain(?:ed)?|strain(?:ed)?|"
     r"swollen|swelling|numb(?:ness)?|tingl(?:e|ing)|dizzy|dizziness|faint(?:ed)?|chest tight|"
     r"pulled a muscle|tweaked|popped|clicks?|clicking|pregnan(?:t|cy)|sick|fever)\b"
+)
+
+# Warning signs the safety entries exist for, said without the word pain.
+_WARNING_SIGNS = re.compile(
+    r"\b(?:pass(?:ed|ing)? out|black(?:ed|ing)? out|light ?-?headed|"
+    r"can'?t (?:catch my breath|breathe)|struggling to breathe|short(?:ness)? of breath|"
+    r"pins and needles|(?:sudden|severe|bad|pounding) headache|headaches? (?:while|during|when)|"
+    r"head (?:is )?pounding|cramp(?:s|ing|ed)?|swell(?:s|ed|ing)? up|overheat(?:ing|ed)?|"
+    r"heat ?stroke|heat exhaustion|can'?t straighten|chest (?:feels )?tight|tight(?:ness)? in "
+    r"my chest|palpitations|heart (?:is )?racing|racing heart|"
+    r"(?:with|have|got) (?:a|the) (?:cold|flu)|"
+    r"(?:brown|cola|red|bloody)\b[^.?!]{0,25}\b(?:urine|pee|wee)|"
+    r"(?:urine|pee|wee)\b[^.?!]{0,25}\b(?:brown|cola|red|blood))"
 )
 
 # Ways people describe restricting, purging, bingeing or compensating. Each needs the eating
@@ -36,7 +50,7 @@ _DISORDERED_EATING = re.compile(
     r"skip(?:ping)? (?:meals|eating|food) (?:so|to|because)|"
     r"(?:burn|work) off (?:everything|every calorie|all the calories|what) i (?:eat|ate)|"
     r"guilty (?:after|about|when) (?:i )?(?:eat|eating|ate)|"
-    r"hate my body|still (?:feel|look) fat|"
+    r"hate my body|still (?:feel|look) fat|out of control around food|"
     r"(?:eat|eating|ate|having|have|on|intake of|only|just|under|less than) "
     r"(?:only |just |about |around |under |less than )?[1-9]\d{2} (?:calories|kcal) "
     r"(?:a|per|each) day(?! (?:less|fewer|under|below|more|extra|over|above)))"
@@ -54,7 +68,8 @@ _UNDER_18 = re.compile(
 )
 _PREGNANT_OR_BREASTFEEDING = re.compile(
     r"\b(?:pregnan(?:t|cy)|expecting a baby|breast ?feeding|nursing my baby|"
-    r"(?:since|after) (?:having|giving birth|the birth)|postpartum|post-partum|the baby weight)\b"
+    r"(?:since|after) (?:having (?:a|my|the|our) (?:baby|son|daughter|child|twins)|giving "
+    r"birth|the birth)|postpartum|post-partum|the baby weight)\b"
 )
 
 
@@ -68,7 +83,12 @@ def mentions_disordered_eating(text: str) -> bool:
 
 def needs_safety_answer(text: str) -> bool:
     """Whether `text` should be answered from the safety entries before any other."""
-    return mentions_pain_or_injury(text) or mentions_disordered_eating(text)
+    lowered = text.lower()
+    return (
+        mentions_pain_or_injury(lowered)
+        or bool(_WARNING_SIGNS.search(lowered))
+        or mentions_disordered_eating(lowered)
+    )
 
 
 def says_under_18(text: str) -> bool:
