@@ -2,10 +2,9 @@
 
 Nearest-prototype classification over sentence embeddings (the mean similarity of the three
 closest prototypes of each intent), plus cues embeddings miss: a statement that carries an
-exercise and numbers is a set to log, a question is never one, and talk of pain, injury or
-disordered eating is a question for a specialist. Below a similarity
-floor the engine admits it did not understand, so the coach asks to rephrase instead of
-guessing.
+exercise and numbers is a set to log, a question is never one, and talk of pain, a warning
+sign or disordered eating is for a specialist. Below a similarity floor the engine admits it
+did not understand, so the coach asks to rephrase instead of guessing.
 """
 
 from __future__ import annotations
@@ -151,10 +150,11 @@ class IntentEngine:
         if _SUPPLEMENT_TERMS.search(cleaned):
             scores["ask_supplement"] += _SUPPLEMENT_BONUS
         if needs_safety_answer(cleaned):
-            # Pain, injury and disordered eating go to a specialist, whose safety answers come
-            # first, whatever the embeddings say: "I think I have an eating disorder" sits
-            # closest to get_meals, "my urine is dark brown after a hard workout" to
-            # get_workout, "I think I pulled a muscle" to log_set, "I feel dizzy" to nothing.
+            # Pain, warning signs and disordered eating go to a specialist, whose safety
+            # answers come first, whatever the embeddings say: "I think I have an eating
+            # disorder" sits closest to get_meals, "my urine is dark brown after a hard
+            # workout" to get_workout, "I think I pulled a muscle" to log_set, "I feel dizzy"
+            # to nothing.
             coaching = max(_COACHING_INTENTS, key=lambda intent: scores[intent])
             return IntentResult(
                 text=text, intent=coaching, confidence=scores[coaching], scores=scores

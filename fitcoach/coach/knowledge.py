@@ -2,9 +2,9 @@
 
 Entries live in data/knowledge.json. A question is matched to the entry whose phrasings are
 closest in embedding space; below a floor the knowledge base says it has no answer rather
-than answering a different question. Questions that speak of pain, injury or disordered
-eating are answered from the safety entries first, and advice to eat less is never given to
-someone under 18, pregnant or breastfeeding (see safety.py).
+than answering a different question. Questions that speak of pain, a warning sign or
+disordered eating are answered from the safety entries first, and advice to eat less is never
+given to someone under 18, pregnant or breastfeeding (see safety.py).
 """
 
 from __future__ import annotations
@@ -118,8 +118,9 @@ class KnowledgeBase:
                 owners.append(index)
                 phrasings.append(question.lower())
         self._owners = np.array(owners)
-        # Phrasings of ordinary entries that themselves speak of pain, pregnancy or disordered
-        # eating: an entry reached through one was written for that situation.
+        # Phrasings of ordinary entries that themselves speak of pain, a warning sign,
+        # pregnancy or disordered eating: an entry reached through one was written for that
+        # situation.
         self._written_for_the_risk = np.array(
             [
                 needs_safety_answer(phrasing) and self.entries[owner].topic != "safety"
@@ -165,8 +166,8 @@ class KnowledgeBase:
         """The one entry that answers `query`, or None when nothing is close enough.
 
         `topics` are preferred, not required: an entry in them wins over a closer one
-        elsewhere only when it is nearly as close. Pain, injury and disordered-eating
-        questions are answered from the safety entries first, so "my knee hurts when I
+        elsewhere only when it is nearly as close. Questions about pain, a warning sign or
+        disordered eating are answered from the safety entries first, so "my knee hurts when I
         squat" gets see-a-professional guidance, not squat tips, unless the closest phrasing
         is one written for that very situation ("is the tingling from beta alanine
         dangerous", "how much caffeine is safe when pregnant"). `minor` says the listener
