@@ -16,6 +16,7 @@ from fitcoach.coach.context import AgentContext, PlannedLift, Preferences, Profi
 from fitcoach.coach.knowledge import KnowledgeEntry, load_entries, shared_knowledge_base
 from fitcoach.coach.nutrition import nutrition_targets
 from fitcoach.coach.safety import (
+    mentions_medication,
     mentions_pain_or_injury,
     needs_safety_answer,
     says_pregnant_or_breastfeeding,
@@ -254,6 +255,29 @@ GUARDED = {
         "how fast can I lose the baby weight while breastfeeding",
         "is keto safe during pregnancy",
     ],
+    "supplements-under-18": [
+        "I'm 16 how much creatine should I take",
+        "I'm 15 is pre-workout ok",
+        "I'm 14 should I drink protein shakes",
+        "what fat burner is best for a 16 year old",
+    ],
+    "supplements-pregnancy-breastfeeding": [
+        "I'm pregnant can I take creatine",
+        "is creatine safe while breastfeeding",
+        "I'm expecting a baby can I still use my whey",
+        "can I take beta alanine while pregnant",
+    ],
+    "medicines-diet-and-supplements": [
+        "I'm on warfarin can I take fish oil",
+        "I take blood pressure tablets is citrulline ok",
+        "I'm on metformin should I try intermittent fasting",
+        "I take insulin can I train fasted",
+        "I'm on sertraline is ashwagandha ok",
+        "I have kidney disease can I take creatine",
+        "I'm on levothyroxine can I take ashwagandha",
+        "I take an MAOI can I use pre-workout",
+        "I take antibiotics can I keep taking magnesium",
+    ],
 }
 # Questions near the guard's words that must keep their ordinary answer.
 NOT_GUARDED = {
@@ -264,6 +288,13 @@ NOT_GUARDED = {
     "I'm 16 weeks pregnant can I still lift": "exercise-in-pregnancy",
     "I overate at a party is my diet ruined": "cheat-meals",
     "I barely eat vegetables how do I get more fibre": "fibre",
+    # Kidneys, blood pressure, insulin and pregnancy, not said of the listener's own medicine.
+    "is creatine bad for your kidneys": "creatine-safety",
+    "does too much protein hurt your kidneys": "high-protein-safety",
+    "can I take protein powder": "protein-powder-needed",
+    "is beetroot juice worth taking": "beetroot-nitrate",
+    "how much caffeine is safe when pregnant": "caffeine-pregnancy",
+    "can I take pre-workout while pregnant": "caffeine-pregnancy",
 }
 # Advice to eat less, in the words the answers use for it.
 RESTRICTION_ADVICE = re.compile(
@@ -277,7 +308,7 @@ RESTRICTION_ADVICE = re.compile(
     ("question", "safety_entry"),
     [(question, entry) for entry, questions in GUARDED.items() for question in questions],
 )
-def test_people_that_advice_to_eat_less_could_harm_get_the_safety_answer(
+def test_people_that_advice_to_eat_less_or_a_supplement_could_harm_get_the_safety_answer(
     question: str, safety_entry: str
 ) -> None:
     match = shared_knowledge_base().answer(question)
@@ -292,7 +323,7 @@ def test_ordinary_questions_near_the_guard_keep_their_answer(question: str, entr
 
 def test_every_answer_that_restricts_eating_carries_the_caution_within_the_spoken_budget() -> None:
     knowledge = shared_knowledge_base()
-    caution = knowledge.restriction.caution
+    caution = knowledge.guard.caution
     restricting = [e for e in knowledge.entries if e.restricts_eating]
     assert len(restricting) >= 10
     for entry in knowledge.entries:
@@ -310,22 +341,24 @@ def test_every_answer_that_restricts_eating_carries_the_caution_within_the_spoke
 
 def test_a_listener_under_18_never_hears_advice_to_eat_less() -> None:
     knowledge = shared_knowledge_base()
-    teen = knowledge.spoken(
-        next(e for e in knowledge.entries if e.id == knowledge.restriction.under_18_entry)
-    )
+    careful = {
+        e.answer
+        for e in knowledge.entries
+        if e.id in (knowledge.guard.under_18_diet_entry, knowledge.guard.under_18_supplement_entry)
+    }
     under_18 = LocalSpecialists(context(age=16), knowledge)
     adult = LocalSpecialists(context(age=30), knowledge)
     restricting = [e for e in knowledge.entries if e.restricts_eating]
     for entry in restricting:
         for question in entry.questions:
             reply = under_18.answer("diet", question)
-            assert reply == teen or "under-18s" in reply, (question, reply)
+            assert reply in careful or "under-18s" in reply, (question, reply)
     assert adult.answer("diet", "how big should my calorie deficit be").endswith(
-        knowledge.restriction.caution
+        knowledge.guard.caution
     )
     # The diet maths sets a deficit for an adult losing fat, and no target for a minor.
     assert re.search(r"aim for about [\d,]+ calories", adult.answer("diet", "my calorie target"))
-    assert adult.answer("diet", "my calorie target").endswith(knowledge.restriction.caution)
+    assert adult.answer("diet", "my calorie target").endswith(knowledge.guard.caution)
     assert "under-18s" in under_18.answer("diet", "my calorie target")
 
 
@@ -380,3 +413,73 @@ def test_pregnancy_and_breastfeeding_are_heard_in_their_everyday_words() -> None
         assert says_pregnant_or_breastfeeding(said), said
     for said in ("I'm expecting to hit a PR", "since having a bad week I want to cut"):
         assert not says_pregnant_or_breastfeeding(said), said
+
+
+def test_the_careful_answers_send_the_listener_to_a_professional() -> None:
+    knowledge = shared_knowledge_base()
+    careful = [e for e in knowledge.entries if e.id in knowledge.guard.entry_ids()]
+    assert {e.id for e in careful} == set(GUARDED)
+    for entry in careful:
+        assert re.search(r"doctor|pharmacist|midwife", entry.answer), entry.id
+    medicines = next(e for e in careful if e.id == knowledge.guard.medication_entry)
+    assert "doctor or pharmacist" in medicines.answer
+
+
+def test_a_listener_under_18_gets_the_careful_answer_to_every_supplement_question() -> None:
+    knowledge = shared_knowledge_base()
+    careful = next(e for e in knowledge.entries if e.id == "supplements-under-18").answer
+    under_18 = LocalSpecialists(context(age=16), knowledge)
+    adult = LocalSpecialists(context(age=30), knowledge)
+    supplements = [e for e in knowledge.entries if e.topic == "supplement"]
+    assert len(supplements) >= 30
+    for entry in supplements:
+        for question in entry.questions:
+            reply = under_18.answer("supplement", question)
+            assert reply == careful, (question, reply)
+    assert adult.answer("supplement", "how much creatine should I take") != careful
+
+
+def test_a_calorie_target_is_not_set_for_someone_who_says_it_could_harm_them() -> None:
+    knowledge = shared_knowledge_base()
+    adult = LocalSpecialists(context(age=30), knowledge)
+    by_id = {e.id: e for e in knowledge.entries}
+    for said, entry_id in (
+        ("I'm on insulin what's my calorie target", "medicines-diet-and-supplements"),
+        ("I take metformin, what should my calories be", "medicines-diet-and-supplements"),
+        ("I'm breastfeeding, what's my calorie target", "dieting-pregnancy-breastfeeding"),
+    ):
+        assert adult.answer("diet", said) == knowledge.spoken(by_id[entry_id]), said
+    assert "under-18s" in adult.answer("diet", "I'm 16 what's my calorie target")
+    assert re.search(r"aim for about [\d,]+ calories", adult.answer("diet", "my calorie target"))
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ("I'm on warfarin", True),
+        ("I take blood pressure tablets", True),
+        ("I'm on blood thinners", True),
+        ("I use an insulin pump", True),
+        ("I take insulin before meals", True),
+        ("I'm on ozempic", True),
+        ("I'm on antidepressants", True),
+        ("my doctor put me on statins", True),
+        ("I take daily aspirin", True),
+        ("I have chronic kidney disease", True),
+        ("I'm on meds for my thyroid", True),
+        ("I take thyroid medication", True),
+        ("does caffeine raise blood pressure", False),
+        ("is creatine bad for your kidneys", False),
+        ("does creatine cause kidney disease", False),
+        ("does whey spike insulin", False),
+        ("is insulin sensitivity better after training", False),
+        ("does ashwagandha affect your thyroid", False),
+        ("is beetroot nitrate worth it", False),
+        ("I take fish oil pills", False),
+        ("I take my pre-workout with water", False),
+        ("do I need electrolyte tablets", False),
+        ("can supplements make me fail a drug test", False),
+    ],
+)
+def test_a_named_medicine_is_told_apart_from_everyday_words(said: str, named: bool) -> None:
+    assert mentions_medication(said) is named

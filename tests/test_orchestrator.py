@@ -235,12 +235,38 @@ async def test_cloud_specialists_are_told_and_given_the_guard_for_a_user_under_1
 
     model = ScriptedChatModel(respond=script, calls=[])
     orchestrator = AgentOrchestrator(teenager, chat_model=model)
-    await orchestrator.route_query("how big should my calorie deficit be", "diet")
+    # Asked outright, the question never reaches the model: the careful answer is given.
+    careful = await orchestrator.route_query("how big should my calorie deficit be", "diet")
+    assert "still growing" in careful.content and model.calls == []
+    # A question the model does answer: its prompt and its tools carry the same guard.
+    await orchestrator.route_query("what should I eat for dinner tonight", "diet")
     system_prompt = str(model.calls[0][0].content)
     assert "under 18" in system_prompt and "coaching_knowledge" in system_prompt
     knowledge, targets = tool_outputs
     assert "still growing" in knowledge and "300 to 600" not in knowledge
     assert "under-18s" in targets and not re.search(r"aim for about [\d,]+ calories", targets)
+
+
+@pytest.mark.parametrize(
+    ("question", "careful"),
+    [
+        ("I'm on warfarin can I take fish oil", "doctor or pharmacist"),
+        ("I'm on metformin should I try intermittent fasting", "doctor or pharmacist"),
+        ("I'm pregnant can I take creatine", "midwife"),
+        ("I'm 15 how much creatine should I take", "still growing"),
+        ("I had anorexia is intermittent fasting ok for me", "eating disorder"),
+    ],
+)
+async def test_a_cloud_model_is_not_asked_what_could_harm_the_person_asking(
+    demo_context: AgentContext, question: str, careful: str
+) -> None:
+    model = ScriptedChatModel(respond=echo_last_question, calls=[])
+    orchestrator = AgentOrchestrator(demo_context, chat_model=model)
+    response = await orchestrator.route_query(question, "supplement")
+    assert careful in response.content and model.calls == []
+    # The same question without the medicine, the pregnancy or the age is the model's.
+    await orchestrator.route_query("is fish oil worth taking", "supplement")
+    assert len(model.calls) == 1
 
 
 async def test_bad_specialist_and_empty_question_are_input_errors(

@@ -301,6 +301,7 @@ async def test_a_dead_cloud_llm_falls_back_to_the_local_engine(services: AgentSe
         ("I think I pulled a muscle", "Stop the exercise now"),
         ("I feel dizzy", "sit or lie down right away"),
         ("I nearly passed out at the gym", "sit or lie down right away"),
+        ("I'm on warfarin can I take fish oil", "doctor or pharmacist"),
     ],
 )
 async def test_the_offline_brain_answers_warning_signs_with_the_safety_answer(

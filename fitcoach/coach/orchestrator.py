@@ -119,10 +119,11 @@ _SYSTEM_PROMPTS: dict[Specialist, str] = {
 _VOICE_RULES = (
     " The answer is spoken aloud: two to four short sentences, no markdown, no lists of more "
     "than three items, under thirty seconds. For pain, injury or medical questions, advise "
-    "stopping and seeing a professional. Never give calorie-cutting, fasting or weight-loss "
-    "targets to someone under 18, pregnant or breastfeeding, on diabetes medication, or who "
-    "describes starving, purging or bingeing: answer from coaching_knowledge, which has the "
-    "safety answer for them."
+    "stopping and seeing a professional. Never give calorie-cutting, fasting, weight-loss or "
+    "supplement advice of your own to someone under 18, pregnant or breastfeeding, on a "
+    "medicine or with kidney disease, or who describes starving, purging or bingeing: pass "
+    "their own words about it to coaching_knowledge, which has the careful answer for them, "
+    "and tell them to check with their doctor or pharmacist."
 )
 
 
@@ -253,12 +254,19 @@ class AgentOrchestrator:
 
     def _specialist_node(self, specialist: Specialist) -> Any:
         async def answer(state: _State) -> _State:
+            assert self._knowledge is not None
             if self._chat_model is None:
-                assert self._knowledge is not None
                 local = LocalSpecialists(self.context, self._knowledge)
                 text = await asyncio.to_thread(local.answer, specialist, state["query"])
-            else:
-                text = await self._ask_agent(specialist, state["query"])
+                return {"answer": text}
+            # Someone under 18, pregnant, on a medicine or speaking of disordered eating who
+            # asks about eating less or a supplement gets the curated careful answer; a
+            # model's own diet or supplement advice is what could harm them.
+            minor = is_minor(self.context.profile.age if self.context.profile else None)
+            careful = await asyncio.to_thread(self._knowledge.guarded, state["query"], minor=minor)
+            if careful is not None:
+                return {"answer": careful.spoken}
+            text = await self._ask_agent(specialist, state["query"])
             return {"answer": text}
 
         return answer

@@ -5,7 +5,8 @@ closest to the weight-loss-plateau answer, which tells the speaker to eat less, 
 passed out at the gym" closest to asking for today's workout. So the words that signal pain,
 injury, a warning sign or disordered eating are read directly, and those questions are
 answered from the safety entries before anything else. Who is asking matters too: advice to
-eat less is not for someone under 18 or pregnant, whatever the question's wording.
+eat less or to take a supplement is not for someone under 18, pregnant, or on a medicine it
+could interact with, whatever the question's wording.
 """
 
 from __future__ import annotations
@@ -72,6 +73,37 @@ _PREGNANT_OR_BREASTFEEDING = re.compile(
     r"birth|the birth)|postpartum|post-partum|the baby weight)\b"
 )
 
+# Medicines (and kidney disease, which changes how the body clears them) that a supplement,
+# a fast or a diet can interact with: blood thinners with fish oil, blood pressure drugs and
+# nitrates with citrulline, insulin and other diabetes drugs with fasting or low carb, MAOIs
+# and stimulants with caffeine, thyroid drugs with ashwagandha, some antibiotics with
+# magnesium and zinc. Words that are also everyday fitness talk need the medicine around
+# them: "insulin spike", "blood pressure", "thyroid", "beetroot nitrate", "my kidneys".
+_MEDICATION = re.compile(
+    r"\b(?:blood thinners?|anti-?coagulants?|warfarin|coumadin|apixaban|eliquis|"
+    r"rivaroxaban|xarelto|dabigatran|clopidogrel|plavix|heparin|"
+    r"metformin|gliclazide|glipizide|glimepiride|sulfonylureas?|sglt-?2|\w+gliflozin|"
+    r"jardiance|forxiga|farxiga|semaglutide|ozempic|wegovy|rybelsus|tirzepatide|mounjaro|"
+    r"zepbound|liraglutide|saxenda|victoza|glp-?1 (?:drugs?|medications?|injections?)|"
+    r"(?:on|take|taking|use|using|inject(?:ing)?) insulin|insulin (?:injections?|pumps?|"
+    r"pens?|dependent|shots?)|"
+    r"ssris?|snris?|antidepressants?|sertraline|zoloft|fluoxetine|prozac|citalopram|"
+    r"escitalopram|lexapro|paroxetine|venlafaxine|duloxetine|maois?|phenelzine|"
+    r"tranylcypromine|lithium|levothyroxine|thyroxine|synthroid|liothyronine|"
+    r"beta ?-?blockers?|ace inhibitors?|diuretics?|water pills?|lisinopril|ramipril|"
+    r"enalapril|losartan|amlodipine|bisoprolol|metoprolol|propranolol|atenolol|"
+    r"nitroglycerin|gtn spray|isosorbide|sildenafil|viagra|tadalafil|cialis|statins?|"
+    r"atorvastatin|simvastatin|rosuvastatin|prednisolone|prednisone|adderall|ritalin|"
+    r"methylphenidate|vyvanse|lisdexamfetamine|antibiotics?|bisphosphonates?|alendronate|"
+    r"(?:on|take|taking) (?:a |daily |low dose )?aspirin|dialysis|"
+    r"(?:blood pressure|diabetes|diabetic|heart|thyroid|adhd|epilepsy|seizure) "
+    r"(?:medications?|medicines?|meds|tablets|pills|drugs)|"
+    r"(?:i have|i've got|i've|i am|i'm|im|with|my) (?:chronic |stage \w+ )?"
+    r"(?:kidney|renal) (?:disease|failure|problems?|issues?)|"
+    r"(?:i'?m|i am|im) on (?:a |some )?(?:\w+ )?(?:medications?|medicines?|meds)\b|"
+    r"(?:i )?(?:take|taking) (?:\w+ ){0,2}(?:medications?|medicines?|meds)\b)\b"
+)
+
 
 def mentions_pain_or_injury(text: str) -> bool:
     return bool(_PAIN.search(text.lower()))
@@ -97,6 +129,12 @@ def says_under_18(text: str) -> bool:
 
 def says_pregnant_or_breastfeeding(text: str) -> bool:
     return bool(_PREGNANT_OR_BREASTFEEDING.search(text.lower()))
+
+
+def mentions_medication(text: str) -> bool:
+    """Whether the speaker names a medicine, or kidney disease, that a supplement, a fast or
+    a diet could interact with."""
+    return bool(_MEDICATION.search(text.lower()))
 
 
 def is_minor(age: int | None) -> bool:

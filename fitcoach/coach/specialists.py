@@ -13,7 +13,7 @@ from fitcoach.coach.context import AgentContext, LoggedSet
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.knowledge import KnowledgeBase
 from fitcoach.coach.nutrition import meals_still_ahead, nutrition_targets
-from fitcoach.coach.safety import is_minor, needs_safety_answer
+from fitcoach.coach.safety import is_minor, needs_safety_answer, says_under_18
 from fitcoach.coach.speech import spoken_weight
 from fitcoach.coach.training import (
     GOOD_WEEKLY_SETS,
@@ -119,7 +119,7 @@ class LocalSpecialists:
         if _REMAINING_QUESTION.search(text):
             return self._meals_remaining()
         if _TARGETS_QUESTION.search(text) and self.context.profile is not None:
-            return self._targets()
+            return self._targets(query)
         return self._from_knowledge(query, KNOWLEDGE_TOPICS["diet"])
 
     def supplement(self, query: str) -> str:
@@ -291,10 +291,10 @@ class LocalSpecialists:
         )
         return advice
 
-    def _targets(self) -> str:
+    def _targets(self, query: str) -> str:
         profile = self.context.profile
         assert profile is not None
-        if self._minor:
+        if self._minor or says_under_18(query):
             # Mifflin-St Jeor and the goal factors are adult formulas; a growing body is not
             # put on a deficit by arithmetic.
             return (
@@ -303,6 +303,11 @@ class LocalSpecialists:
                 "some protein in each, and ask your doctor or school nurse if you want advice "
                 "on how much to eat."
             )
+        careful = self.knowledge.careful_diet_entry(query)
+        if careful is not None:
+            # Targets from an adult formula, said to someone pregnant or on a medicine a
+            # deficit could affect, are advice to eat less without the check it needs.
+            return self.knowledge.spoken(careful)
         days = self.context.preferences.training_days if self.context.preferences else []
         targets = nutrition_targets(
             weight_kg=profile.body_weight_kg,
@@ -321,7 +326,7 @@ class LocalSpecialists:
         )
         if targets.energy_kcal < targets.maintenance_kcal:
             # A target below maintenance is advice to eat less, with the same caution.
-            advice = f"{advice} {self.knowledge.restriction.caution}"
+            advice = f"{advice} {self.knowledge.guard.caution}"
         return advice
 
     def _meals_remaining(self) -> str:
