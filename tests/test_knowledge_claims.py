@@ -1,5 +1,6 @@
-"""What the knowledge base's answers claim, checked: every number that can be recomputed is
-the coaching maths' number.
+"""What the knowledge base's answers claim, checked: an answer that opens with "yes" or "no"
+agrees with every question it answers; every number that can be recomputed is the coaching
+maths' number.
 
 Each check is a function over answer texts. The tests run it on the shipped entries, and on
 the answers the fact-check found wrong, kept below as they were, which it must reject.
@@ -12,10 +13,11 @@ import re
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pytest
 
-from fitcoach.coach.knowledge import load_entries
+from fitcoach.coach.knowledge import KnowledgeEntry, load_entries
 from fitcoach.coach.nutrition import (
     CAFFEINE_DAILY_MG,
     CAFFEINE_PREGNANCY_DAILY_MG,
@@ -29,7 +31,19 @@ from fitcoach.coach.training import GOOD_WEEKLY_SETS, load_increment_kg
 ENTRIES = {entry.id: entry for entry in load_entries()}
 ANSWERS = {entry_id: entry.answer for entry_id, entry in ENTRIES.items()}
 
-# The fact-check's wrong answers as they were before it.
+# The fact-check's wrong answers as they were before it (the polarity ones to their first
+# sentence, all that check reads).
+ORIGINAL_OPENINGS = {
+    "creatine-with-caffeine": "Most likely yes.",
+    "protein-powder-needed": "No, protein powder is just convenient food.",
+    "stress-and-recovery": "Yes, high mental stress can slow recovery from hard training.",
+    "recomposition": (
+        "Yes, building muscle while losing fat is realistic, especially for beginners, people "
+        "returning after a break, and those with more body fat."
+    ),
+    "vegan-protein": "Yes, you can build muscle on a vegetarian or vegan diet.",
+    "home-workouts": "Yes.",
+}
 ORIGINAL_NUMBERS = {
     "calorie-deficit-size": (
         "A moderate deficit of roughly 300 to 500 calories below maintenance suits most "
@@ -56,6 +70,212 @@ ORIGINAL_NUMBERS = {
         "coffee gives a similar effect for far less money."
     ),
 }
+
+
+# -- polarity -----------------------------------------------------------------------------
+
+_FILLERS = {"so", "ok", "okay", "hey", "coach", "please", "and", "but", "also", "um", "well"}
+_AUXILIARIES = {
+    "do", "does", "did", "is", "are", "was", "were", "am", "can", "could", "should", "would",
+    "will", "may", "might", "must", "has", "have", "had", "shall",
+}  # fmt: skip
+_NEGATED_AUXILIARIES = {
+    "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "can't", "cannot",
+    "couldn't", "shouldn't", "wouldn't", "won't", "mustn't", "hasn't", "haven't", "hadn't",
+}  # fmt: skip
+_WH_WORDS = {
+    "what", "what's", "whats", "how", "how's", "when", "which", "why", "where", "who",
+    "whose", "whom",
+}  # fmt: skip
+# After a statement ("I'm stressed should I still train hard"), a question starts where an
+# auxiliary meets its subject.
+_SUBJECTS = {
+    "i", "you", "we", "they", "he", "she", "it", "this", "that", "these", "those", "there",
+    "my", "your",
+}  # fmt: skip
+_NEGATION = re.compile(r"\b(?:not|never|without|no)\b|n't\b")
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    kind: Literal["yes-no", "open"]
+    negated: bool = False  # "can I build muscle without protein powder"
+    # "don't I need protein powder": a bare yes or no to it could mean either.
+    negated_auxiliary: bool = False
+
+
+def classify(question: str) -> QuestionKind:
+    """Whether `question` can be answered yes or no, and whether it is negated.
+
+    An open question (what, how, when...), a statement or a topic ("creatine and caffeine
+    together") and a choice ("do I rest or train tomorrow") cannot.
+    """
+    words = re.sub(r"[?!.,]", " ", question.lower()).split()
+    while words and words[0] in _FILLERS:
+        words = words[1:]
+    start = None
+    for index, word in enumerate(words):
+        if word in _WH_WORDS:
+            return QuestionKind("open")
+        auxiliary = word in _AUXILIARIES or word in _NEGATED_AUXILIARIES
+        next_word = words[index + 1] if index + 1 < len(words) else ""
+        if auxiliary and (index == 0 or next_word in _SUBJECTS):
+            start = index
+            break
+    if start is None:
+        return QuestionKind("open")
+    rest = " ".join(words[start:])
+    if re.search(r"\bor\b(?! not\b)", rest):
+        return QuestionKind("open")
+    return QuestionKind(
+        "yes-no",
+        negated=bool(_NEGATION.search(rest)),
+        negated_auxiliary=words[start] in _NEGATED_AUXILIARIES,
+    )
+
+
+_OPENING = re.compile(
+    r"^(?:(?:most |very )?likely |probably |definitely |absolutely |certainly |of course,? )?"
+    r"(?P<word>yes|yeah|yep|sure|no|nope|not really|not at all)\b",
+    re.IGNORECASE,
+)
+
+
+def opening_polarity(answer: str) -> Literal["yes", "no"] | None:
+    opening = _OPENING.match(answer)
+    if opening is None:
+        return None
+    return "yes" if opening["word"].lower() in {"yes", "yeah", "yep", "sure"} else "no"
+
+
+# What each yes-or-no question of an entry that ever opened with "yes" or "no" is answered
+# with, negated questions included. An entry that opens with "yes" or "no" needs all of its
+# yes-or-no questions here.
+EXPECTED_ANSWER: dict[str, Literal["yes", "no"]] = {
+    # creatine-with-caffeine
+    "can I take creatine with coffee": "yes",
+    "does caffeine cancel out creatine": "no",
+    "is it ok to mix creatine and pre-workout": "yes",
+    # protein-powder-needed
+    "do I need protein shakes": "no",
+    "is protein powder necessary to build muscle": "no",
+    "do I have to drink a shake after the gym": "no",
+    "are protein shakes worth it": "no",
+    "can I build muscle without protein powder": "yes",
+    "do I need whey protein to build muscle": "no",
+    # stress-and-recovery
+    "does stress affect my recovery": "yes",
+    "can life stress slow my gains": "yes",
+    "I'm stressed should I still train hard": "no",
+    "does work stress affect training": "yes",
+    # recomposition
+    "can I lose fat and build muscle at the same time": "yes",
+    "can I build muscle in a calorie deficit": "yes",
+    # vegan-protein
+    "can I build muscle as a vegan": "yes",
+    "is plant based protein enough for gains": "yes",
+    "can I build muscle without eating meat": "yes",
+    # home-workouts
+    "can I build muscle at home without weights": "yes",
+    "are bodyweight exercises enough": "yes",
+}
+
+
+def polarity_errors(
+    entries: Mapping[str, KnowledgeEntry], answers: Mapping[str, str]
+) -> set[tuple[str, str, str]]:
+    """(entry, question, what is wrong) for every question an opening yes or no gets wrong."""
+    errors = set()
+    for entry_id, answer in answers.items():
+        said = opening_polarity(answer)
+        if said is None:
+            continue
+        for question in entries[entry_id].questions:
+            kind = classify(question)
+            expected = EXPECTED_ANSWER.get(question)
+            if kind.kind == "open":
+                errors.add((entry_id, question, f"an open question answered {said!r}"))
+            elif kind.negated_auxiliary:
+                errors.add((entry_id, question, f"{said!r} to a negated question is ambiguous"))
+            elif expected is None:
+                errors.add((entry_id, question, "no expected answer: add it to EXPECTED_ANSWER"))
+            elif expected != said:
+                errors.add((entry_id, question, f"answered {said!r}, means {expected!r}"))
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("does caffeine cancel out creatine", QuestionKind("yes-no")),
+        ("is it ok to mix creatine and pre-workout", QuestionKind("yes-no")),
+        ("can I build muscle without protein powder", QuestionKind("yes-no", negated=True)),
+        ("can I build muscle at home without weights", QuestionKind("yes-no", negated=True)),
+        ("is it bad not to eat after training", QuestionKind("yes-no", negated=True)),
+        ("don't I need protein powder", QuestionKind("yes-no", True, negated_auxiliary=True)),
+        ("isn't creatine a steroid", QuestionKind("yes-no", True, negated_auxiliary=True)),
+        ("I'm stressed should I still train hard", QuestionKind("yes-no")),
+        ("I'm 16 weeks pregnant can I still lift", QuestionKind("yes-no")),
+        ("I overate today is my diet ruined", QuestionKind("yes-no")),
+        ("so should I train or not", QuestionKind("yes-no", negated=True)),
+        ("what is body recomposition", QuestionKind("open")),
+        ("how do I work out at home", QuestionKind("open")),
+        ("what's the best home workout with no equipment", QuestionKind("open")),
+        ("I haven't trained in months how should I start again", QuestionKind("open")),
+        ("do I rest or train tomorrow", QuestionKind("open")),
+        ("mass gainer or protein powder", QuestionKind("open")),
+        ("creatine and caffeine together", QuestionKind("open")),
+        ("my weight loss has stalled", QuestionKind("open")),
+        ("I have to burn off every calorie I eat", QuestionKind("open")),
+    ],
+)
+def test_a_question_is_told_yes_or_no_from_open_and_its_negation_is_heard(
+    question: str, kind: QuestionKind
+) -> None:
+    assert classify(question) == kind
+
+
+def test_an_answer_opening_with_yes_or_no_agrees_with_every_question_it_answers() -> None:
+    assert polarity_errors(ENTRIES, ANSWERS) == set()
+    # Every expected answer belongs to a question still in the knowledge base, asked yes or no.
+    questions = {question for entry in ENTRIES.values() for question in entry.questions}
+    for question in EXPECTED_ANSWER:
+        assert question in questions and classify(question).kind == "yes-no", question
+
+
+def test_the_polarity_check_rejects_the_answers_the_fact_check_found_reversed() -> None:
+    errors = polarity_errors(ENTRIES, ORIGINAL_OPENINGS)
+    reversed_ = {(entry, question) for entry, question, what in errors if "means" in what}
+    assert reversed_ == {
+        ("creatine-with-caffeine", "does caffeine cancel out creatine"),
+        ("protein-powder-needed", "can I build muscle without protein powder"),
+        ("stress-and-recovery", "I'm stressed should I still train hard"),
+    }
+    open_answered = {(entry, question) for entry, question, what in errors if "open" in what}
+    assert open_answered == {
+        ("creatine-with-caffeine", "creatine and caffeine together"),
+        ("recomposition", "what is body recomposition"),
+        ("recomposition", "how do I recomp"),
+        ("vegan-protein", "how do vegetarians get enough protein"),
+        ("vegan-protein", "what are the best plant protein sources"),
+        ("home-workouts", "what's the best home workout with no equipment"),
+        ("home-workouts", "how do I work out at home"),
+    }
+    assert len(errors) == len(reversed_) + len(open_answered)
+
+
+def test_a_new_entry_opening_with_yes_is_checked_against_its_questions() -> None:
+    entry = KnowledgeEntry(
+        id="new",
+        topic="diet",
+        questions=["can I eat carbs at night", "won't carbs at night make me fat"],
+        answer="Yes, carbs at night are fine.",
+        evidence="expert-opinion",
+    )
+    assert polarity_errors({"new": entry}, {"new": entry.answer}) == {
+        ("new", "can I eat carbs at night", "no expected answer: add it to EXPECTED_ANSWER"),
+        ("new", "won't carbs at night make me fat", "'yes' to a negated question is ambiguous"),
+    }
 
 
 # -- numbers ------------------------------------------------------------------------------
