@@ -1,6 +1,6 @@
 """What the knowledge base's answers claim, checked: an answer that opens with "yes" or "no"
 agrees with every question it answers; every number that can be recomputed is the coaching
-maths' number.
+maths' number; expert opinion is never spoken as a study's finding.
 
 Each check is a function over answer texts. The tests run it on the shipped entries, and on
 the answers the fact-check found wrong, kept below as they were, which it must reject.
@@ -632,3 +632,33 @@ def test_the_protein_fat_and_volume_the_maths_sets_are_within_what_the_answers_a
     for exercise, working_kg in (("bench press", (30, 120)), ("squat", (50, 200))):
         for weight in working_kg:
             assert low <= load_increment_kg(exercise) / weight * 100 <= high, (exercise, weight)
+
+
+# -- evidence -----------------------------------------------------------------------------
+
+# Words that tell a listener a study found it.
+FINDING = re.compile(
+    r"\b(?:stud(?:y|ies)|research\w*|trials?|meta-?analys[ie]s|experiments?|scientists|"
+    r"researchers)\b|\bevidence (?:shows?|suggests?|supports?)\b|\b(?<!not )(?:proven|shown) to\b",
+    re.IGNORECASE,
+)
+
+
+def opinion_spoken_as_finding(entries: Mapping[str, KnowledgeEntry]) -> list[str]:
+    return [
+        entry_id
+        for entry_id, entry in entries.items()
+        if FINDING.search(entry.answer)
+        and (entry.evidence == "expert-opinion" or not entry.citations)
+    ]
+
+
+def test_expert_opinion_is_never_spoken_as_a_studys_finding() -> None:
+    levels = {entry.evidence for entry in ENTRIES.values()}
+    assert "expert-opinion" in levels and levels - {"expert-opinion"}
+    assert opinion_spoken_as_finding(ENTRIES) == []
+    # Entries that do say a study found something, and cite it.
+    assert sum(bool(FINDING.search(answer)) for answer in ANSWERS.values()) >= 10
+    opinion = ENTRIES["workout-length"]
+    as_finding = opinion.model_copy(update={"answer": f"Studies show {opinion.answer}"})
+    assert opinion_spoken_as_finding({opinion.id: as_finding}) == [opinion.id]
