@@ -267,10 +267,8 @@ class KnowledgeBase:
         return None
 
     def careful_diet_entry(self, query: str) -> KnowledgeEntry | None:
-        """The safety entry that replaces advice to eat less for someone whose question
-        says they are under 18, pregnant or breastfeeding, or on a medicine."""
-        if says_under_18(query):
-            return self._by_id[self.guard.under_18_diet_entry]
+        """The safety entry that replaces advice to eat less for someone whose question says
+        they are pregnant or breastfeeding, or on a medicine."""
         if says_pregnant_or_breastfeeding(query):
             return self._by_id[self.guard.pregnancy_diet_entry]
         if mentions_medication(query):
