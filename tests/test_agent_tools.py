@@ -194,6 +194,7 @@ def test_property_14_instructions_vary_by_agent_type(agent_type: str, other: str
     assert agent_type in instructions.lower() and len(instructions) > 200
     assert "thirty seconds" in instructions and "ask_specialist_agent" in instructions
     assert "Never invent logged data" in instructions
+    assert "under 18, pregnant or" in instructions and "starving, purging" in instructions
     if other != agent_type:
         assert instructions != instructions_for(other)  # type: ignore[arg-type]
 

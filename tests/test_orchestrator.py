@@ -23,7 +23,6 @@ from fitcoach.coach import (
     shared_intent_engine,
 )
 from fitcoach.coach import orchestrator as orchestrator_module
-from fitcoach.coach.knowledge import load_entries, shared_knowledge_base
 from fitcoach.coach.orchestrator import route
 from fitcoach.coach.providers import build_chat_model
 from fitcoach.config import load_settings
@@ -210,6 +209,66 @@ async def test_cloud_specialist_calls_tools_over_the_users_data(demo_context: Ag
     assert len(model.calls) == 2
 
 
+async def test_cloud_specialists_are_told_and_given_the_guard_for_a_user_under_18(
+    demo_context: AgentContext,
+) -> None:
+    assert demo_context.profile is not None
+    teenager = demo_context.model_copy(
+        update={"profile": demo_context.profile.model_copy(update={"age": 16})}
+    )
+    tool_outputs: list[str] = []
+
+    def script(messages: list[BaseMessage]) -> AIMessage:
+        results = [m for m in messages if isinstance(m, ToolMessage)]
+        if not results:
+            calls = [
+                {
+                    "name": "coaching_knowledge",
+                    "args": {"question": "how big a deficit"},
+                    "id": "1",
+                },
+                {"name": "nutrition_targets", "args": {}, "id": "2"},
+            ]
+            return AIMessage(content="", tool_calls=calls)
+        tool_outputs.extend(str(result.content) for result in results)
+        return AIMessage(content="Let's not diet while you're growing.")
+
+    model = ScriptedChatModel(respond=script, calls=[])
+    orchestrator = AgentOrchestrator(teenager, chat_model=model)
+    # Asked outright, the question never reaches the model: the careful answer is given.
+    careful = await orchestrator.route_query("how big should my calorie deficit be", "diet")
+    assert "still growing" in careful.content and model.calls == []
+    # A question the model does answer: its prompt and its tools carry the same guard.
+    await orchestrator.route_query("what should I eat for dinner tonight", "diet")
+    system_prompt = str(model.calls[0][0].content)
+    assert "under 18" in system_prompt and "coaching_knowledge" in system_prompt
+    knowledge, targets = tool_outputs
+    assert "still growing" in knowledge and "300 to 600" not in knowledge
+    assert "under-18s" in targets and not re.search(r"aim for about [\d,]+ calories", targets)
+
+
+@pytest.mark.parametrize(
+    ("question", "careful"),
+    [
+        ("I'm on warfarin can I take fish oil", "doctor or pharmacist"),
+        ("I'm on metformin should I try intermittent fasting", "doctor or pharmacist"),
+        ("I'm pregnant can I take creatine", "midwife"),
+        ("I'm 15 how much creatine should I take", "still growing"),
+        ("I had anorexia is intermittent fasting ok for me", "eating disorder"),
+    ],
+)
+async def test_a_cloud_model_is_not_asked_what_could_harm_the_person_asking(
+    demo_context: AgentContext, question: str, careful: str
+) -> None:
+    model = ScriptedChatModel(respond=echo_last_question, calls=[])
+    orchestrator = AgentOrchestrator(demo_context, chat_model=model)
+    response = await orchestrator.route_query(question, "supplement")
+    assert careful in response.content and model.calls == []
+    # The same question without the medicine, the pregnancy or the age is the model's.
+    await orchestrator.route_query("is fish oil worth taking", "supplement")
+    assert len(model.calls) == 1
+
+
 async def test_bad_specialist_and_empty_question_are_input_errors(
     demo_context: AgentContext,
 ) -> None:
@@ -218,38 +277,6 @@ async def test_bad_specialist_and_empty_question_are_input_errors(
         await orchestrator.route_query("hi", "astrologer")
     with pytest.raises(InvalidInput, match="empty"):
         await orchestrator.route_query("   ?! ", None)
-
-
-def test_knowledge_base_is_large_cited_and_speakable() -> None:
-    entries = load_entries()
-    assert len(entries) >= 140
-    assert {e.topic for e in entries} == {"workout", "diet", "supplement", "recovery", "safety"}
-    assert len({e.id for e in entries}) == len(entries)
-    for entry in entries:
-        assert entry.citation.strip() and 20 <= len(entry.answer.split()) <= 80
-        assert not set(entry.answer) & set("*#()")
-    from fitcoach.coach.knowledge import mentions_pain_or_injury
-
-    medical = [
-        e for e in entries if e.topic == "safety" and any(map(mentions_pain_or_injury, e.questions))
-    ]
-    assert len(medical) >= 10
-    for entry in medical:
-        assert re.search(
-            r"doctor|physio|medical|professional|emergency|midwife", entry.answer, re.I
-        ), entry.id
-
-
-def test_every_knowledge_entry_is_found_by_its_own_questions() -> None:
-    knowledge = shared_knowledge_base()
-    misses = []
-    for entry in knowledge.entries:
-        for question in entry.questions:
-            match = knowledge.answer(question)
-            if match is None or match.entry.id != entry.id:
-                misses.append(question)
-    total = sum(len(e.questions) for e in knowledge.entries)
-    assert len(misses) / total <= 0.05, misses[:10]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 """The offline intent engine: what a user wants, from one transcribed utterance.
 
 Nearest-prototype classification over sentence embeddings (the mean similarity of the three
-closest prototypes of each intent), plus two cues embeddings miss: a statement that carries
-an exercise and numbers is a set to log, and a question is never one. Below a similarity
-floor the engine admits it did not understand, so the coach asks to rephrase instead of
-guessing.
+closest prototypes of each intent), plus cues embeddings miss: a statement that carries an
+exercise and numbers is a set to log, a question is never one, and talk of pain, a warning
+sign or disordered eating is for a specialist. Below a similarity floor the engine admits it
+did not understand, so the coach asks to rephrase instead of guessing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
+from fitcoach.coach.safety import needs_safety_answer
 from fitcoach.coach.slots import SetSlots, parse_set_slots
 from fitcoach.once import Once
 
@@ -71,6 +72,7 @@ _SUPPLEMENT_TERMS = re.compile(
     r"testosterone boosters?|probiotics?|zma|beetroot juice|nootropics?)\b"
 )
 _SUPPLEMENT_BONUS = 0.12
+_COACHING_INTENTS: tuple[Intent, ...] = ("ask_workout", "ask_diet", "ask_supplement")
 
 
 def clean_transcript(text: str) -> str:
@@ -147,6 +149,16 @@ class IntentEngine:
         scores = self._scores(cleaned)
         if _SUPPLEMENT_TERMS.search(cleaned):
             scores["ask_supplement"] += _SUPPLEMENT_BONUS
+        if needs_safety_answer(cleaned):
+            # Pain, warning signs and disordered eating go to a specialist, whose safety
+            # answers come first, whatever the embeddings say: "I think I have an eating
+            # disorder" sits closest to get_meals, "my urine is dark brown after a hard
+            # workout" to get_workout, "I think I pulled a muscle" to log_set, "I feel dizzy"
+            # to nothing.
+            coaching = max(_COACHING_INTENTS, key=lambda intent: scores[intent])
+            return IntentResult(
+                text=text, intent=coaching, confidence=scores[coaching], scores=scores
+            )
         best = max(scores, key=lambda intent: scores[intent])
         question = is_question(cleaned)
         has_numbers = slots.reps is not None or slots.weight is not None or slots.sets is not None

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from fitcoach.coach.safety import is_minor
+
 # Multipliers of resting energy by weekly training days (sedentary 1.2 ... very active 1.725).
 _ACTIVITY_BY_TRAINING_DAYS = ((0, 1.2), (1, 1.375), (3, 1.465), (4, 1.55), (6, 1.725))
 
 # Fraction of maintenance energy to eat, by goal.
 _ENERGY_BY_GOAL = {
-    "lose_fat": 0.8,  # about 20 % below maintenance: roughly 0.5 to 1 % of body weight a week
+    # About 20 % below maintenance: about half a per cent of body weight a week for most
+    # people who train, never more than one per cent.
+    "lose_fat": 0.8,
     "build_muscle": 1.1,  # a lean surplus
     "strength": 1.05,
     "endurance": 1.05,
@@ -34,6 +38,18 @@ _PROTEIN_G_PER_KG = {
 _FAT_SHARE_OF_ENERGY = 0.28
 _MIN_FAT_G_PER_KG = 0.6
 KCAL_PER_G = {"protein": 4, "carbs": 4, "fat": 9}
+
+# The energy in a kilogram of body weight lost, the usual planning figure: mostly fat, at
+# about 9 kcal a gram, with some water.
+KCAL_PER_KG_LOST = 7700
+
+# Caffeine intakes that raise no safety concern (EFSA Scientific Opinion on the safety of
+# caffeine, 2015): for healthy adults, single doses up to 200 mg and up to 400 mg a day; in
+# pregnancy up to 200 mg a day; for children and adolescents about 3 mg per kg a day.
+CAFFEINE_SINGLE_DOSE_MG = 200
+CAFFEINE_DAILY_MG = 400
+CAFFEINE_PREGNANCY_DAILY_MG = 200
+CAFFEINE_UNDER_18_MG_PER_KG_DAY = 3.0
 
 # When each named meal usually happens, to tell which are still ahead today.
 MEAL_TIMES = {
@@ -92,6 +108,18 @@ def nutrition_targets(
         carbs_g=round(carbs),
         fat_g=round(fat),
     )
+
+
+def weekly_weight_change_kg(daily_kcal_balance: float) -> float:
+    """Kilograms a week a daily energy deficit (negative: a surplus) takes off."""
+    return daily_kcal_balance * 7 / KCAL_PER_KG_LOST
+
+
+def caffeine_daily_limit_mg(*, weight_kg: float, age: int, pregnant: bool = False) -> float:
+    """The most caffeine a day that raises no safety concern for this person."""
+    if is_minor(age):
+        return min(CAFFEINE_UNDER_18_MG_PER_KG_DAY * weight_kg, CAFFEINE_DAILY_MG)
+    return CAFFEINE_PREGNANCY_DAILY_MG if pregnant else CAFFEINE_DAILY_MG
 
 
 def meal_time(name: str) -> time | None:

@@ -22,6 +22,7 @@ from fitcoach.coach.context import AgentContext
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.intents import IntentEngine, clean_transcript, shared_intent_engine
 from fitcoach.coach.knowledge import KnowledgeBase, shared_knowledge_base
+from fitcoach.coach.safety import is_minor
 from fitcoach.coach.specialists import (
     SCHEDULER_QUESTION,
     SPECIALISTS,
@@ -118,7 +119,11 @@ _SYSTEM_PROMPTS: dict[Specialist, str] = {
 _VOICE_RULES = (
     " The answer is spoken aloud: two to four short sentences, no markdown, no lists of more "
     "than three items, under thirty seconds. For pain, injury or medical questions, advise "
-    "stopping and seeing a professional."
+    "stopping and seeing a professional. Never give calorie-cutting, fasting, weight-loss or "
+    "supplement advice of your own to someone under 18, pregnant or breastfeeding, on a "
+    "medicine or with kidney disease, or who describes starving, purging or bingeing: pass "
+    "their own words about it to coaching_knowledge, which has the careful answer for them, "
+    "and tell them to check with their doctor or pharmacist."
 )
 
 
@@ -127,6 +132,7 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
     from langchain_core.tools import tool
 
     local = LocalSpecialists(context, knowledge)
+    minor = is_minor(context.profile.age if context.profile else None)
 
     @tool
     def user_profile() -> str:
@@ -162,10 +168,11 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
     @tool
     def coaching_knowledge(question: str) -> str:
         """A short, cited answer from the curated coaching knowledge base."""
-        match = knowledge.answer(question)
+        match = knowledge.answer(question, minor=minor)
         if match is None:
             return "no entry"
-        return f"{match.entry.answer} (evidence: {match.entry.evidence}; {match.entry.citation})"
+        sources = "; ".join(match.entry.citations) or "no published source"
+        return f"{match.spoken} (evidence: {match.entry.evidence}; {sources})"
 
     return [
         user_profile,
@@ -247,12 +254,19 @@ class AgentOrchestrator:
 
     def _specialist_node(self, specialist: Specialist) -> Any:
         async def answer(state: _State) -> _State:
+            assert self._knowledge is not None
             if self._chat_model is None:
-                assert self._knowledge is not None
                 local = LocalSpecialists(self.context, self._knowledge)
                 text = await asyncio.to_thread(local.answer, specialist, state["query"])
-            else:
-                text = await self._ask_agent(specialist, state["query"])
+                return {"answer": text}
+            # Someone under 18, pregnant, on a medicine or speaking of disordered eating who
+            # asks about eating less or a supplement gets the curated careful answer; a
+            # model's own diet or supplement advice is what could harm them.
+            minor = is_minor(self.context.profile.age if self.context.profile else None)
+            careful = await asyncio.to_thread(self._knowledge.guarded, state["query"], minor=minor)
+            if careful is not None:
+                return {"answer": careful.spoken}
+            text = await self._ask_agent(specialist, state["query"])
             return {"answer": text}
 
         return answer

@@ -13,6 +13,7 @@ from fitcoach.coach.context import AgentContext, LoggedSet
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.knowledge import KnowledgeBase
 from fitcoach.coach.nutrition import meals_still_ahead, nutrition_targets
+from fitcoach.coach.safety import is_minor, needs_safety_answer, says_under_18
 from fitcoach.coach.speech import spoken_weight
 from fitcoach.coach.training import (
     GOOD_WEEKLY_SETS,
@@ -32,6 +33,12 @@ SPECIALISTS: tuple[Specialist, ...] = (
     "scheduler",
     "general",
 )
+# The knowledge-base topics each specialist answers from first.
+KNOWLEDGE_TOPICS: dict[Specialist, set[str]] = {
+    "workout": {"workout", "recovery", "safety"},
+    "diet": {"diet", "safety"},
+    "supplement": {"supplement", "safety"},
+}
 
 _GOAL_WORDS = {
     "lose_fat": "losing fat",
@@ -75,7 +82,17 @@ class LocalSpecialists:
         self.context = context
         self.knowledge = knowledge
 
+    @property
+    def _minor(self) -> bool:
+        return is_minor(self.context.profile.age if self.context.profile else None)
+
     def answer(self, specialist: Specialist, query: str) -> str:
+        if needs_safety_answer(query):
+            # Pain, injury or disordered eating come before the log, the plan or the
+            # targets: "my shoulder hurt in my last session" is not a question about the log.
+            match = self.knowledge.answer(query, minor=self._minor)
+            if match is not None and match.entry.topic == "safety":
+                return match.spoken
         handler = {
             "workout": self.workout,
             "diet": self.diet,
@@ -95,18 +112,18 @@ class LocalSpecialists:
             return self._progression(exercise)
         if exercise and re.search(r"\b(?:one rep max|1 ?rm|max)\b", text):
             return self._best(exercise)
-        return self._from_knowledge(query, {"workout", "recovery", "safety"})
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["workout"])
 
     def diet(self, query: str) -> str:
         text = query.lower()
         if _REMAINING_QUESTION.search(text):
             return self._meals_remaining()
         if _TARGETS_QUESTION.search(text) and self.context.profile is not None:
-            return self._targets()
-        return self._from_knowledge(query, {"diet", "safety"})
+            return self._targets(query)
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["diet"])
 
     def supplement(self, query: str) -> str:
-        return self._from_knowledge(query, {"supplement", "safety"})
+        return self._from_knowledge(query, KNOWLEDGE_TOPICS["supplement"])
 
     def tracker(self, query: str) -> str:
         text = query.lower()
@@ -121,10 +138,13 @@ class LocalSpecialists:
         text = query.lower()
         if "tomorrow" in text:
             tomorrow = self.context.today + timedelta(days=1)
-            plan = self._day_plan(tomorrow, "Tomorrow")
             if "rest" in text and tomorrow in self.context.upcoming_workouts:
-                return f"No, it's a training day. {plan}"
-            return plan
+                # A bare "No" answers "is tomorrow a rest day" but contradicts "do I rest
+                # or train tomorrow"; the statement is right for both.
+                return (
+                    f"Tomorrow is a training day, not a rest day. {self._day_plan(tomorrow, 'It')}"
+                )
+            return self._day_plan(tomorrow, "Tomorrow")
         if re.search(r"\b(?:this week|schedule|my week|which days|what days|split)\b", text):
             return self._week()
         if re.search(r"\bnext (?:workout|session|training)\b", text):
@@ -132,9 +152,9 @@ class LocalSpecialists:
         return self._rest_day()
 
     def general(self, query: str) -> str:
-        match = self.knowledge.answer(query)
+        match = self.knowledge.answer(query, minor=self._minor)
         if match is not None:
-            return match.entry.answer
+            return match.spoken
         return (
             "I can read you today's workout and meals, log your sets, and answer questions "
             "about training, nutrition, supplements and recovery. What would you like?"
@@ -143,15 +163,13 @@ class LocalSpecialists:
     # -- helpers --------------------------------------------------------------------
 
     def _from_knowledge(self, query: str, topics: set[str]) -> str:
-        match = self.knowledge.answer(query, topics=topics)
-        if match is None:
-            match = self.knowledge.answer(query)  # the right answer may sit in another topic
+        match = self.knowledge.answer(query, topics=topics, minor=self._minor)
         if match is None:
             return (
                 "I don't have a reliable answer to that one. Could you ask it another way, "
                 "or a bit more specifically?"
             )
-        return match.entry.answer
+        return match.spoken
 
     def _weight(self, weight_kg: float) -> str:
         return spoken_weight(weight_kg, self.context.preferred_unit)
@@ -273,9 +291,23 @@ class LocalSpecialists:
         )
         return advice
 
-    def _targets(self) -> str:
+    def _targets(self, query: str) -> str:
         profile = self.context.profile
         assert profile is not None
+        if self._minor or says_under_18(query):
+            # Mifflin-St Jeor and the goal factors are adult formulas; a growing body is not
+            # put on a deficit by arithmetic.
+            return (
+                "I don't set calorie or macro targets for under-18s, because the formulas are "
+                "made for adults and a growing body needs enough food. Eat regular meals with "
+                "some protein in each, and ask your doctor or school nurse if you want advice "
+                "on how much to eat."
+            )
+        careful = self.knowledge.careful_diet_entry(query)
+        if careful is not None:
+            # Targets from an adult formula, said to someone pregnant or on a medicine a
+            # deficit could affect, are advice to eat less without the check it needs.
+            return self.knowledge.spoken(careful)
         days = self.context.preferences.training_days if self.context.preferences else []
         targets = nutrition_targets(
             weight_kg=profile.body_weight_kg,
@@ -286,12 +318,16 @@ class LocalSpecialists:
             training_days_per_week=len(days),
         )
         goal = _GOAL_WORDS.get(profile.goal, profile.goal)
-        return (
+        advice = (
             f"For {goal}, aim for about {targets.energy_kcal:,} calories a day, with "
             f"{targets.protein_g} grams of protein, {targets.carbs_g} grams of carbs and "
             f"{targets.fat_g} grams of fat. Your maintenance is around "
             f"{targets.maintenance_kcal:,} calories."
         )
+        if targets.energy_kcal < targets.maintenance_kcal:
+            # A target below maintenance is advice to eat less, with the same caution.
+            advice = f"{advice} {self.knowledge.guard.caution}"
+        return advice
 
     def _meals_remaining(self) -> str:
         plan = self.context.current_meal_plan
