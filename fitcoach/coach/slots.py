@@ -77,7 +77,11 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"\bbody ?weight\b|\bno weight\b|\bunweighted\b|\bno load\b", " bodyweight "),
     (r"\bkilo grams?\b", "kilograms"),
     # "one" as a pronoun is not a number.
-    (r"\b(?:that|this|the|last|next|other|another|heavy|light|hard|easy) ones?\b", " it "),
+    (
+        r"\b(?:that|this|the|last|next|other|another|heavy|light|hard|easy|wrong|right|same|"
+        r"first|second) ones?\b",
+        " it ",
+    ),
     # Lifting slang for reps.
     (r"\b(?:for )?a single\b", " for 1 reps "),
     (r"\b(?:for )?a double\b", " for 2 reps "),
