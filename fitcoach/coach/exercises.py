@@ -126,7 +126,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "dumbbell lunges",
     ),
     _e("walking lunge", "quads glutes", "walking lunges"),
-    _e("step-up", "quads glutes", "step up", "step ups", "stepups", "box step ups"),
+    _e("step-up", "quads glutes", "step up", "step ups", "box step ups"),
     _e(
         "deadlift",
         "hamstrings glutes back",
@@ -162,7 +162,7 @@ EXERCISES: tuple[Exercise, ...] = (
     ),
     _e("leg extension", "quads", "leg extensions", "quad extension", "quad extensions"),
     _e("calf raise", "calves", "calf raises", "calves raises", "standing calf raise"),
-    _e("pull-up", "back biceps", "pull up", "pull ups", "pullup", "pullups", "pulled up"),
+    _e("pull-up", "back biceps", "pull up", "pull ups", "pulled up"),
     _e(
         "weighted pull-up",
         "back biceps",
@@ -170,7 +170,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "weighted pull ups",
         "weighted pullups",
     ),
-    _e("chin-up", "back biceps", "chin up", "chin ups", "chinup", "chinups", "chins"),
+    _e("chin-up", "back biceps", "chin up", "chin ups", "chins"),
     _e(
         "lat pulldown",
         "back biceps",
@@ -215,7 +215,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "seated cable rows",
     ),
     _e("chest-supported row", "back biceps", "chest supported row", "chest supported rows"),
-    _e("t-bar row", "back biceps", "t bar row", "t bar rows", "tbar row"),
+    _e("t-bar row", "back biceps", "t bar row", "t bar rows"),
     _e("face pull", "shoulders back", "face pulls"),
     _e(
         "lateral raise",
@@ -265,7 +265,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "cable pushdown",
         "rope pushdown",
     ),
-    _e("skull crusher", "triceps", "skull crushers", "skullcrushers", "lying tricep extension"),
+    _e("skull crusher", "triceps", "skull crushers", "lying tricep extension"),
     _e(
         "overhead tricep extension",
         "triceps",
@@ -282,8 +282,6 @@ EXERCISES: tuple[Exercise, ...] = (
         "chest triceps",
         "push up",
         "push ups",
-        "pushup",
-        "pushups",
         "press up",
         "press ups",
     ),
@@ -307,7 +305,7 @@ EXERCISES: tuple[Exercise, ...] = (
     _e("side plank", "core", "side planks"),
     _e("hanging leg raise", "core", "hanging leg raises", "leg raise", "leg raises"),
     _e("ab wheel rollout", "core", "ab wheel", "ab rollout", "ab rollouts", "rollouts"),
-    _e("crunch", "core", "crunches", "sit up", "sit ups", "situps"),
+    _e("crunch", "core", "crunches", "sit up", "sit ups"),
     _e("dead bug", "core", "dead bugs"),
     _e("bird dog", "core", "bird dogs"),
     _e("russian twist", "core", "russian twists"),
@@ -338,24 +336,13 @@ _NOT_LOGGABLE = {"leg day"}
 _WORD = re.compile(r"[a-z0-9']+")
 
 
-# Gym compounds that speech-to-text writes as two words ("over head press", "dumb bells").
-# Only pairs that are not ordinary English: "push up", "sit up" or "pull down" in a sentence
-# are usually not exercises, and their exercise forms have aliases of their own.
-_COMPOUNDS = ("overhead", "deadlift", "dumbbell", "barbell", "kettlebell", "hamstring")
-
-
-@lru_cache(maxsize=1)
-def _split_compound() -> re.Pattern[str]:
-    halves = [
-        rf"{word[:cut]} {word[cut:]}" for word in _COMPOUNDS for cut in range(2, len(word) - 1)
-    ]
-    return re.compile(r"\b(" + "|".join(halves) + r")(?=s?\b)")
-
-
 def normalize(text: str) -> str:
-    """Lower case, hyphens and punctuation as spaces, single-spaced, compounds joined."""
-    spaced = " ".join(_WORD.findall(text.lower().replace("-", " ").replace("’", "'")))
-    return _split_compound().sub(lambda match: match.group(1).replace(" ", ""), spaced)
+    """Lower case, hyphens and punctuation as spaces, single-spaced.
+
+    Words written apart or together ("over head press", "benchpress") need no rule here:
+    names are looked up with their spaces taken out.
+    """
+    return " ".join(_WORD.findall(text.lower().replace("-", " ").replace("’", "'")))
 
 
 @lru_cache(maxsize=1)
