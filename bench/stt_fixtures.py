@@ -27,6 +27,9 @@ ACTION = {
     "get_workout": "get_todays_workout",
     "get_meals": "get_todays_meals",
     "log_set": "log_workout_set",
+    # No fixture expects these; they must not pass for "none" either.
+    "correct_set": "correct_set",
+    "undo_set": "undo_set",
     "ask_workout": "ask_specialist_agent",
     "ask_diet": "ask_specialist_agent",
     "ask_supplement": "ask_specialist_agent",

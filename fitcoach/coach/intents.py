@@ -2,7 +2,9 @@
 
 Nearest-prototype classification over sentence embeddings (the mean similarity of the three
 closest prototypes of each intent), plus cues embeddings miss: a statement that carries an
-exercise and numbers is a set to log, a question is never one, and talk of pain, a warning
+exercise and numbers is a set to log; a question is never a set, a correction or an undo;
+"no, it was 80 kilos" or "make that 8 reps" corrects the set just logged (correct_set, with
+the new values as slots) and "undo that" takes it back (undo_set); talk of pain, a warning
 sign or disordered eating is for a specialist. Below a similarity floor the engine admits it
 did not understand, so the coach asks to rephrase instead of guessing.
 """
@@ -23,12 +25,22 @@ from fitcoach.coach.slots import SetSlots, parse_set_slots
 from fitcoach.once import Once
 
 Intent = Literal[
-    "get_workout", "get_meals", "log_set", "ask_workout", "ask_diet", "ask_supplement", "other"
+    "get_workout",
+    "get_meals",
+    "log_set",
+    "correct_set",
+    "undo_set",
+    "ask_workout",
+    "ask_diet",
+    "ask_supplement",
+    "other",
 ]
 INTENTS: tuple[Intent, ...] = (
     "get_workout",
     "get_meals",
     "log_set",
+    "correct_set",
+    "undo_set",
     "ask_workout",
     "ask_diet",
     "ask_supplement",
@@ -44,13 +56,30 @@ _FILLERS = re.compile(
     r"^(?:(?:um+|uh+|erm|er|ah|oh|okay|ok|so|hey|hi|yo|right|alright|well|and|coach|"
     r"fitcoach|please|now|like)\b[\s,.]*)+"
 )
-# Whisper often hears a leading "log" as "long", "lug" or "plug".
-_MISHEARD_LOG = re.compile(r"^(?:long|lug|plug|lock|lodge|blog)\b")
+# A number as a transcript may start it, in digits or in words.
+_NUMBER_START = (
+    r"(?:\d|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred)\b)"
+)
+# Whisper often hears a leading "log" as "long", "lug" or "plug"; only before what a log
+# command takes (a number, "my last set", "that") is it one: "long day" and "plug in the
+# charger" stay as they are.
+_MISHEARD_LOG = re.compile(
+    rf"^(?:long|lug|plug|lock|lodge|blog)\b(?=[\s,]+(?:{_NUMBER_START}|"
+    r"(?:my|that|this|it|another|last|the last|sets?)\b))"
+)
 _MISHEARD_CREATINE = re.compile(
     r"\b(?:creat(?:ing|in|ene|eine)|create (?:in|each|teen))\b(?! (?:a|an|the|my|your|some)\b)"
 )
 # Without context tiny.en hears "three sets" as "free sets"; nobody logs free sets.
 _MISHEARD_THREE = re.compile(r"\bfree (?=sets?\b)")
+# A request phrased as a question ("can you log 3 sets of 10?") is still a request.
+_REQUEST = re.compile(
+    r"^(?:(?:can|could|would|will) you|please)(?: please)? (?=(?:log|record|add|track|note|"
+    r"save|put|write|mark|enter|undo|delete|remove|erase|cancel|scratch|change|correct|fix|"
+    r"make)\b)"
+)
 _QUESTION_START = re.compile(
     r"^(?:how|what|what's|whats|which|when|why|who|where|should|shall|can|could|is|are|am|do|"
     r"does|did i need|will|would|tell me (?:how|what|why|if|whether)|any tips)\b"
@@ -86,8 +115,41 @@ def clean_transcript(text: str) -> str:
     return text
 
 
+# Taking back the set just logged, said without new values.
+_UNDO = re.compile(
+    r"^(?:(?:oops|whoops|sorry|no|nope|actually)\W+)*(?:please )?(?:undo\b|"
+    r"(?:delete|remove|erase|cancel|scratch|don't log|do not log)\b"
+    r"(?=.*\b(?:that|this|it|last|set|entry)\b)|"
+    r"take\b(?=.*\b(?:that|this|it|last|set|entry)\b)(?=.*\b(?:back|off|out)\b))"
+)
+# Correcting the set just logged: the cue, then the right values ("no, it was 80 kilos").
+_CORRECTION = re.compile(
+    rf"^(?:(?:no|nope|nah|actually|sorry|oops|correction|wrong)\b|not (?={_NUMBER_START})|"
+    r"i (?:meant|mean|said)\b|(?:make|change|fix) (?:that|it|the)\b|"
+    r"(?:that|it) should (?:be|have been)\b|should (?:be|have been)\b|"
+    r"(?:you got it|that's|that was) wrong\b)"
+)
+_CUES = re.compile(r"^(?:(?:no|nope|nah|actually|sorry|oops|whoops|correction)\W+)+")
+_APOLOGIES = re.compile(r"^(?:(?:sorry|oops|whoops)\W+)+")
+_LOG_COMMAND = re.compile(r"^(?:log|record|add|track|note|save|put (?:down|in)|write down|enter)\b")
+
+
 def is_question(text: str) -> bool:
-    return "?" in text or bool(_QUESTION_START.match(clean_transcript(text)))
+    """Whether `text` asks something, judged on the transcript as written.
+
+    Whisper's "?" is the best sign, so this must see the text before any cleaning. A
+    question can also follow a statement in its own clause ("Bench 80 kilos for 5 reps,
+    should I go up"), and a request phrased as a question is a request.
+    """
+    cleaned = clean_transcript(text)
+    if _REQUEST.match(cleaned):
+        return False
+    if "?" in text:
+        return True
+    clauses = (_FILLERS.sub("", part.strip()) for part in re.split(r"[,.;:!]+", cleaned))
+    return any(
+        _QUESTION_START.match(clause) and not clause.startswith("what a ") for clause in clauses
+    )
 
 
 @dataclass(frozen=True)
@@ -160,23 +222,25 @@ class IntentEngine:
                 text=text, intent=coaching, confidence=scores[coaching], scores=scores
             )
         best = max(scores, key=lambda intent: scores[intent])
-        question = is_question(cleaned)
-        has_numbers = slots.reps is not None or slots.weight is not None or slots.sets is not None
-        if not question and (
-            (slots.exercise is not None and has_numbers)
-            or (_LOG_START.match(cleaned) and (has_numbers or slots.exercise is not None))
-            or (cleaned.startswith("log") and best != "get_workout")
-        ):
+        question = is_question(text)
+        if not question and (action := _action(cleaned, slots, best)):
             return IntentResult(
                 text=text,
-                intent="log_set",
-                confidence=max(scores["log_set"], 0.9),
+                intent=action,
+                confidence=max(scores.get(action, 0.0), 0.9),
                 slots=slots,
                 scores=scores,
             )
-        if best == "log_set" and question:
+        if question and slots.exercise is not None and slots.has_set_numbers:
+            # "Bench 80 kilos for 5 reps, should I go up?": advice on a set just done.
+            if not best.startswith("ask_"):
+                best = "ask_workout"
+        elif (best in _ACTIONS and question) or best == "undo_set":
             # A question about sets ("should I do 3 sets of 10?") is coaching, not logging.
-            ranked = sorted((s, i) for i, s in scores.items() if i != "log_set")
+            # Taking a set back destroys data, so it needs its words ("undo", "delete that"),
+            # not a sentence that merely resembles them ("forget it").
+            excluded = _ACTIONS if question else {"undo_set"}
+            ranked = sorted((s, i) for i, s in scores.items() if i not in excluded)
             best = ranked[-1][1]
         confidence = scores[best]
         if confidence < self._floor:
@@ -187,9 +251,41 @@ class IntentEngine:
             text=text,
             intent=best,  # type: ignore[arg-type]
             confidence=confidence,
-            slots=slots if best == "log_set" else SetSlots(),
+            slots=slots if best in _ACTIONS else SetSlots(),
             scores=scores,
         )
+
+
+# Intents that change the log: a question is never one of them.
+_ACTIONS = frozenset({"log_set", "correct_set", "undo_set"})
+
+
+def _action(cleaned: str, slots: SetSlots, best: str) -> Intent | None:
+    """The log action a statement asks for by its words and numbers, if it plainly asks one."""
+    request = _REQUEST.sub("", cleaned)
+    has_numbers = slots.reps is not None or slots.weight is not None or slots.sets is not None
+    if _UNDO.match(request):
+        # "Scratch that, 8 reps" takes the set back and says what it should have been.
+        new_values = slots.reps is not None or slots.weight is not None
+        return "correct_set" if new_values else "undo_set"
+    if _CORRECTION.match(request) and (has_numbers or slots.exercise is not None):
+        # A log command after the cue ("actually, log bench...") or a set said after an
+        # apology ("sorry, I did 3 sets of squats") is a new set; "no, I did 10 reps" is not.
+        rest = _CUES.sub("", request)
+        apology = _APOLOGIES.sub("", request)
+        if not (_LOG_COMMAND.match(rest) or (apology != request and _LOG_START.match(apology))):
+            return "correct_set"
+    # A guessed name ("skull crushes") is only a set to log with a set's numbers around it:
+    # ordinary words that happen to sound like an exercise come with other numbers.
+    certain = slots.exercise is not None and not slots.exercise_is_guess
+    if (
+        (certain and has_numbers)
+        or (slots.exercise_is_guess and (slots.has_set_numbers or best == "log_set"))
+        or (_LOG_START.match(request) and (has_numbers or slots.exercise is not None))
+        or (request.startswith("log") and best != "get_workout")
+    ):
+        return "log_set"
+    return None
 
 
 # The process-wide engine, built (and its model warmed) on first use.
