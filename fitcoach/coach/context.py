@@ -41,9 +41,10 @@ class _Frozen(BaseModel):
 class Profile(_Frozen):
     goal: str
     experience_level: str
-    body_weight_kg: float
-    height_cm: float
-    age: int
+    # None until the user gives them (`fitcoach users edit`).
+    body_weight_kg: float | None
+    height_cm: float | None
+    age: int | None
     sex: str
 
 
@@ -61,6 +62,7 @@ class PlannedLift(_Frozen):
     reps: int
     target_weight_kg: float | None
     rest_seconds: int
+    target_rpe: float | None = None
 
 
 class WorkoutPlanView(_Frozen):
@@ -258,6 +260,7 @@ async def load_agent_context(
                     reps=exercise.reps,
                     target_weight_kg=exercise.target_weight_kg,
                     rest_seconds=exercise.rest_seconds,
+                    target_rpe=exercise.target_rpe,
                 )
             )
     for plan_id, plan in plans.items():

@@ -30,7 +30,7 @@ InvalidationListener = Callable[[uuid.UUID], Awaitable[None] | None]
 _Subscription = tuple[InvalidationListener, str | None]
 
 # Versioned with AgentContext's shape, so an old entry is never read as a new one.
-_KEY_PREFIX = "fitcoach:context:v1:"
+_KEY_PREFIX = "fitcoach:context:v2:"
 _CHANNEL = "fitcoach:context:invalidated"
 
 

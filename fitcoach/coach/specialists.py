@@ -276,6 +276,11 @@ class LocalSpecialists:
     def _targets(self) -> str:
         profile = self.context.profile
         assert profile is not None
+        if profile.body_weight_kg is None or profile.height_cm is None or profile.age is None:
+            return (
+                "To work out your calories I need your body weight, height and birth year. "
+                "Add them with fitcoach users edit, and ask me again."
+            )
         days = self.context.preferences.training_days if self.context.preferences else []
         targets = nutrition_targets(
             weight_kg=profile.body_weight_kg,
