@@ -7,7 +7,7 @@ New York who trains in pounds expects to see, and parse what they type back.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fitcoach.errors import InvalidInput
@@ -92,3 +92,11 @@ def parse_height(text: str) -> float:
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """'2026-11-30 18:03' in the user's zone."""
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_day(text: str, option: str = "--date") -> date:
+    """A calendar day from YYYY-MM-DD, or a one-line error."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{option} wants a date like 2026-11-30, not {text[:40]!r}") from None

@@ -171,3 +171,18 @@ async def delete_user(*, session: AsyncSession, user_id: uuid.UUID) -> DeletedUs
     await session.execute(delete(User).where(col(User.id) == user_id))
     await session.commit()
     return DeletedUser(id=user_id, name=user.name, logged_sets=int(logged))
+
+
+async def resolve_user_or_only(*, session: AsyncSession, user_ref: str | None) -> User:
+    """The user `user_ref` names; with no reference, the only user there is (a person who
+    keeps just their own profile never has to type their name)."""
+    from fitcoach.store.users import resolve_user
+
+    if user_ref is not None:
+        return await resolve_user(session=session, user_ref=user_ref)
+    users = (await session.execute(select(User).limit(2))).scalars().all()
+    if not users:
+        raise UserNotFound("no users yet: add yourself with `fitcoach users add`")
+    if len(users) > 1:
+        raise UserNotFound("there is more than one user: say which with --user")
+    return users[0]
