@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from fitcoach.coach._once import Once
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
+from fitcoach.coach.prototype_cache import embedded
 
 Topic = Literal["workout", "diet", "supplement", "recovery", "safety"]
 
@@ -78,7 +79,7 @@ class KnowledgeBase:
                 owners.append(index)
                 phrasings.append(question.lower())
         self._owners = np.array(owners)
-        self._vectors: Vectors = self._embedder.embed(phrasings)
+        self._vectors: Vectors = embedded(self._embedder, phrasings, kind="knowledge")
 
     def search(
         self, query: str, *, topics: set[str] | None = None, limit: int = 3

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from langgraph.graph import END, START, StateGraph
-
 from fitcoach.coach.context import AgentContext
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.intents import IntentEngine, clean_transcript, shared_intent_engine
@@ -227,9 +225,13 @@ class AgentOrchestrator:
             self._knowledge.answer("warm up")
 
         await asyncio.to_thread(load)
-        self._graph = self._build_graph()
+        self._graph = self._build_graph() if self._chat_model is not None else self._run_local
 
     def _build_graph(self) -> Any:
+        # Imported here: LangGraph and LangChain cost about a second of start-up, which the
+        # offline specialists do not need.
+        from langgraph.graph import END, START, StateGraph
+
         graph = StateGraph(_State)
         graph.add_node("route", self._route_node)
         for specialist in SPECIALISTS:
@@ -238,6 +240,12 @@ class AgentOrchestrator:
         graph.add_edge(START, "route")
         graph.add_conditional_edges("route", lambda state: state["specialist"], list(SPECIALISTS))
         return graph.compile()
+
+    async def _run_local(self, state: _State) -> _State:
+        """The graph's two steps for the offline specialists, run directly: the same route
+        node, then the chosen specialist's node."""
+        routed: _State = {**state, **await self._route_node(state)}
+        return {**routed, **await self._specialist_node(routed["specialist"])(routed)}
 
     async def _route_node(self, state: _State) -> _State:
         assert self._intents is not None
@@ -301,7 +309,12 @@ class AgentOrchestrator:
         for attempt in range(RETRIES + 1):
             try:
                 async with asyncio.timeout(ATTEMPT_TIMEOUT_S):
-                    state = await self._graph.ainvoke({"query": cleaned, "requested": requested})
+                    question: _State = {"query": cleaned, "requested": requested}
+                    state = await (
+                        self._graph(question)
+                        if self._chat_model is None
+                        else self._graph.ainvoke(question)
+                    )
                 break
             except FitcoachError:
                 raise
