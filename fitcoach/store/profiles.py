@@ -186,3 +186,33 @@ async def resolve_user_or_only(*, session: AsyncSession, user_ref: str | None) -
     if len(users) > 1:
         raise UserNotFound("there is more than one user: say which with --user")
     return users[0]
+
+
+@dataclass(frozen=True)
+class DisplayPreferences:
+    unit: str
+    timezone: str
+
+
+async def display_preferences(
+    *, session: AsyncSession, user_ids: set[uuid.UUID] | None
+) -> dict[uuid.UUID, DisplayPreferences]:
+    """Each user's unit and time zone (kg and UTC for a user without preferences); with
+    `user_ids` None, every user's."""
+    statement = select(
+        col(UserPreferences.user_id),
+        col(UserPreferences.preferred_unit),
+        col(UserPreferences.timezone),
+    )
+    if user_ids is not None:
+        if not user_ids:
+            return {}
+        statement = statement.where(col(UserPreferences.user_id).in_(user_ids))
+    rows = (await session.execute(statement)).all()
+    found = {
+        user_id: DisplayPreferences(unit=WeightUnit(unit).value, timezone=zone)
+        for user_id, unit, zone in rows
+    }
+    if user_ids is None:
+        return found
+    return {user_id: found.get(user_id, DisplayPreferences("kg", "UTC")) for user_id in user_ids}
