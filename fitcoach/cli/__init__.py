@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from fitcoach import __version__
-from fitcoach.cli import ask, db, logs, plan, replay, talk, users, worker
+from fitcoach.cli import ask, db, logs, plan, progress, replay, talk, users, worker
 from fitcoach.cli._run import console, run
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ app.add_typer(worker.app, name="worker")
 app.command("ask")(ask.ask_command)
 app.command("replay")(replay.replay_command)
 app.command("talk")(talk.talk_command)
+app.command("progress")(progress.progress_command)
+app.command("week")(progress.week_command)
 
 
 def _version(value: bool) -> None:

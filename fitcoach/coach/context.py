@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 from sqlmodel import col
 
+from fitcoach.coach.history import TrainingHistory
 from fitcoach.coach.training import estimated_1rm
 from fitcoach.errors import UserNotFound
 from fitcoach.store import (
@@ -123,6 +124,8 @@ class AgentContext(_Frozen):
     recent_sets: list[LoggedSet]  # the last HISTORY_DAYS days, oldest first
     records: dict[str, ExerciseRecord]
     loaded_at: datetime
+    # The weeks before recent_sets (per-day bests), when the loader read them.
+    training_history: TrainingHistory | None = None
 
     @property
     def preferred_unit(self) -> str:
