@@ -20,6 +20,7 @@ from fitcoach.coach.context import AgentContext
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.intents import IntentEngine, clean_transcript, shared_intent_engine
 from fitcoach.coach.knowledge import KnowledgeBase, shared_knowledge_base
+from fitcoach.coach.log_answers import is_log_question, log_tools
 from fitcoach.coach.specialists import (
     SCHEDULER_QUESTION,
     SPECIALISTS,
@@ -92,7 +93,7 @@ def route(query: str, requested: Specialist | None, intents: IntentEngine) -> Sp
     """
     text = query.lower()
     if requested in (None, "workout", "general"):
-        if TRACKER_QUESTION.search(text):
+        if TRACKER_QUESTION.search(text) or is_log_question(text):
             return "tracker"
         if SCHEDULER_QUESTION.search(text):
             return "scheduler"
@@ -173,6 +174,7 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
         nutrition_targets,
         progression_for,
         coaching_knowledge,
+        *log_tools(context),
     ]
 
 

@@ -109,6 +109,10 @@ class LocalSpecialists:
         return self._from_knowledge(query, {"supplement", "safety"})
 
     def tracker(self, query: str) -> str:
+        from fitcoach.coach.log_answers import answer_from_log
+
+        if (from_log := answer_from_log(self.context, query)) is not None:
+            return from_log
         text = query.lower()
         exercise = find_exercise(text)
         if exercise:
