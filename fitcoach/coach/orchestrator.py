@@ -3,7 +3,8 @@ answer, as a LangGraph graph (router node, then one specialist node).
 
 Specialists are `create_agent` agents with tools over the user's context and the coaching
 maths when a chat model is configured, and the offline specialists (knowledge base and
-maths) when the provider is `local`. Either way a failure surfaces as `SpecialistUnavailable`,
+maths) when the provider is `local`; those run the graph's two nodes directly, without
+loading LangGraph. Either way a failure surfaces as `SpecialistUnavailable`,
 which the voice layer turns into "could you rephrase".
 """
 
