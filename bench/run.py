@@ -50,6 +50,9 @@ TARGETS = {
     "context pre-load p95 (ms)": ("context", "postgres_p95_ms", None, "<= 100 ms"),
     "job process peak RSS (MB)": ("memory", "job_rss_mb", None, "<= 600 MB"),
     "idle worker RSS (MB)": ("memory", "worker_idle_rss_mb", None, ""),
+    "fitcoach ask, warm cache (s)": ("startup", "ask_s", "warm", "< 2 s"),
+    "talk --text ready, warm cache (s)": ("startup", "talk_text_ready_s", "warm", ""),
+    "worker job ready, warm cache (s)": ("startup", "worker_job_ready_s", "warm", ""),
 }
 
 
@@ -120,6 +123,7 @@ async def run(quick: bool, workdir: Path) -> dict[str, Any]:
     import logbook_throughput
     import memory
     import scale
+    import startup
     import tool_latency
     import voice_latency
 
@@ -139,6 +143,9 @@ async def run(quick: bool, workdir: Path) -> dict[str, Any]:
         "memory", problems, lambda: asyncio.to_thread(memory.measure, workdir)
     )
     scale_figures = await _section("scale", problems, lambda: scale.measure(settings, quick=quick))
+    startup_figures = await _section(
+        "startup", problems, lambda: asyncio.to_thread(startup.measure, workdir, quick=quick)
+    )
 
     postgres_logbook = postgres.get("logbook") or {}
     visible = [
@@ -178,6 +185,7 @@ async def run(quick: bool, workdir: Path) -> dict[str, Any]:
         },
         "memory": memory_figures,
         "scale": scale_figures,
+        "startup": startup_figures,
         "problems": problems,
     }
 
@@ -187,6 +195,8 @@ def _lookup(results: dict[str, Any], path: tuple[str, str, str | None, str]) -> 
     value = (results.get(section) or {}).get(key)
     if stat is not None:
         value = (value or {}).get(stat)
+    if isinstance(value, dict):  # a start-up figure: its median
+        value = value.get("median")
     return value
 
 

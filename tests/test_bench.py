@@ -88,4 +88,7 @@ def test_benchmark_harness_quick_run_writes_every_figure(postgres_url: str, tmp_
     levels = {(level["kind"], level["sessions"]) for level in figures["scale"]}
     assert {("text", 1), ("text", 2), ("audio", 1), ("audio", 2)} <= levels
     assert all(level["turns_per_s"] > 0 for level in figures["scale"])
+    for key in ("ask_s", "talk_text_ready_s", "worker_job_ready_s"):
+        assert figures["startup"][key]["cold"]["median"] > 0, key
+        assert figures["startup"][key]["warm"]["median"] > 0, key
     assert figures["commit"] and figures["machine"]["cpus"]

@@ -200,7 +200,9 @@ def test_property_12_every_llm_provider_configures(provider: str, fallback: bool
     assert type(built).__module__ == LLM_CLASSES[provider]
 
 
-def test_a_cloud_session_builds_offline_with_keys() -> None:
+async def test_a_cloud_session_builds_offline_with_keys() -> None:
+    # Async: AgentSession takes the current event loop, which a sync test has only when some
+    # earlier import happened to leave one behind.
     settings_ = load_settings(
         voice_stt_provider="deepgram",
         voice_tts_provider="cartesia",

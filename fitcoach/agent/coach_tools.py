@@ -134,11 +134,14 @@ class CoachTools:
             return f"Today's session is {plan.name}." + (f" {plan.notes}" if plan.notes else "")
         lifts = []
         for lift in plan.exercises:
-            load = (
-                "body weight"
-                if lift.target_weight_kg is None
-                else spoken_weight(lift.target_weight_kg, unit)
-            )
+            if lift.target_weight_kg is not None:
+                load = spoken_weight(lift.target_weight_kg, unit)
+                if lift.target_rpe is not None:
+                    load += f", RPE {lift.target_rpe:g}"
+            elif lift.target_rpe is not None:
+                load = f"RPE {lift.target_rpe:g}"
+            else:
+                load = "body weight"
             lifts.append(f"{lift.exercise}, {lift.sets} sets of {lift.reps} at {load}")
         text = f"Today is {plan.name}: " + "; ".join(lifts) + "."
         if plan.notes:

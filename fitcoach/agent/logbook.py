@@ -275,6 +275,28 @@ class Journal:
 
         await self._delivering.run(move)
 
+    async def set_aside_user(self, user_id: uuid.UUID, reason: str) -> int:
+        """Move every set still waiting for `user_id` to rejected_sets with `reason`, in one
+        transaction, so the writer stops retrying them; returns how many were moved."""
+        key = str(user_id)
+
+        def move(db: sqlite3.Connection) -> int:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                moved = db.execute(
+                    "INSERT OR REPLACE INTO rejected_sets (id, user_id, exercise, reps, "
+                    "weight_kg, logged_at, session_id, rejected_at, reason) SELECT id, user_id, "
+                    "exercise, reps, weight_kg, logged_at, session_id, ?, ? FROM pending_sets "
+                    "WHERE user_id = ?",
+                    (time.time(), reason, key),
+                ).rowcount
+                db.execute("DELETE FROM pending_sets WHERE user_id = ?", (key,))
+            return int(moved)
+
+        moved = await self._delivering.run(move)
+        assert isinstance(moved, int)
+        return moved
+
     async def count(self) -> int:
         """Sets waiting for the main database."""
         value = await self._delivering.run(

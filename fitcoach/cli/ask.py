@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from fitcoach.cli._progress import Loading, loading
 from fitcoach.cli._run import console, run
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ def ask_command(
     """Ask the coach a question and see which specialist answered."""
 
     async def ask(settings: Settings) -> None:
+        with loading("loading the coach...") as spinner:
+            await answer(settings, spinner)
+
+    async def answer(settings: Settings, spinner: Loading) -> None:
         from fitcoach import store
         from fitcoach.coach import AgentOrchestrator, ContextLoader, context_cache_from_settings
         from fitcoach.coach.orchestrator import parse_specialist
@@ -45,6 +50,7 @@ def ask_command(
         finally:
             await cache.close()
             await database.dispose()
+        spinner.stop()
         if as_json:
             payload = {
                 "user": found.name,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -16,8 +18,10 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
+    from fitcoach.coach.log_view import SetGroup
     from fitcoach.config import Settings
     from fitcoach.store import Database, LogEntry
+    from fitcoach.store.profiles import DisplayPreferences
 
 app = typer.Typer(help="List or follow logged workout sets.", no_args_is_help=True)
 
@@ -49,29 +53,29 @@ async def _user_id(database: Database, user_ref: str | None) -> UUID | None:
         return (await store.resolve_user(session=session, user_ref=user_ref)).id
 
 
-def _table(entries: list[LogEntry], title: str | None = None) -> Table:
+def _table(groups: list[SetGroup], title: str | None = None) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=title)
-    table.add_column("logged at (UTC)")
+    table.add_column("logged at (local)")
     table.add_column("user")
     table.add_column("exercise", overflow="fold")
-    table.add_column("reps", justify="right")
-    table.add_column("weight", justify="right")
-    for entry in entries:
+    table.add_column("sets", justify="right")
+    for group in groups:
         table.add_row(
-            entry.logged_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            Text(entry.user_name),
-            Text(entry.exercise),
-            str(entry.reps),
-            f"{entry.weight_kg:g} kg" if entry.weight_kg else "body weight",
+            f"{group.local_time} {group.zone_name}",
+            Text(group.user_name),
+            Text(group.exercise),
+            group.sets_text,
         )
     return table
 
 
-def _json_line(entry: LogEntry) -> None:
-    sys.stdout.write(json.dumps(entry.to_json()) + "\n")
+def _json_line(entry: LogEntry, preferences: Mapping[UUID, DisplayPreferences]) -> None:
+    from fitcoach.coach.log_view import entry_json
+
+    sys.stdout.write(json.dumps(entry_json(entry, preferences.get(entry.user_id))) + "\n")
     sys.stdout.flush()
 
 
@@ -88,6 +92,7 @@ def list_command(
 
     async def show(settings: Settings) -> None:
         from fitcoach import store
+        from fitcoach.coach.log_view import entry_json, group_sets, preferences_for
 
         since_at = parse_since(since) if since is not None else None
         database = await store.open_migrated_database(settings)
@@ -100,14 +105,17 @@ def list_command(
                     since=since_at,
                     limit=limit,
                 )
+            shown = await preferences_for(database, {entry.user_id for entry in entries})
         finally:
             await database.dispose()
         if as_json:
-            sys.stdout.write(json.dumps([entry.to_json() for entry in entries], indent=2) + "\n")
+            rows = [entry_json(entry, shown.get(entry.user_id)) for entry in entries]
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         elif not entries:
             console.print("no sets logged yet", markup=False)
         else:
-            console.print(_table(entries, title=f"{len(entries)} sets, newest first"))
+            groups = group_sets(entries, shown)
+            console.print(_table(groups, title=f"{len(entries)} sets, newest first"))
 
     run(show)
 
@@ -135,7 +143,9 @@ def tail_command(
         database = await store.open_migrated_database(settings)
         try:
             follower = store.LogFollower(database, user_id=await _user_id(database, user))
-            emit = _Emitter(as_json=as_json, keep=max(lines, 20))
+            emit = _Emitter(
+                as_json=as_json, keep=max(lines, 20), preferences=await _preferences(database)
+            )
             emit.start(await follower.start(backlog=lines))
             try:
                 async for fresh in follower.follow(interval=interval, on_outage=outage):
@@ -148,13 +158,23 @@ def tail_command(
     run(follow, ctrl_c_ends_normally=True)
 
 
-class _Emitter:
-    """JSON lines, a live Rich table on a terminal, or plain lines when piped."""
+async def _preferences(database: Database) -> dict[UUID, DisplayPreferences]:
+    from fitcoach.coach.log_view import preferences_for
 
-    def __init__(self, *, as_json: bool, keep: int) -> None:
+    return await preferences_for(database, None)
+
+
+class _Emitter:
+    """JSON lines, a live Rich table on a terminal, or plain lines when piped; each set in
+    its user's unit and time zone."""
+
+    def __init__(
+        self, *, as_json: bool, keep: int, preferences: dict[UUID, DisplayPreferences]
+    ) -> None:
         self._as_json = as_json
         self._keep = keep
-        self._shown: list[LogEntry] = []
+        self._preferences = preferences
+        self._shown: list[SetGroup] = []
         self._live = None
         if not as_json and console.is_terminal:
             from rich.live import Live
@@ -167,21 +187,24 @@ class _Emitter:
         self.add(entries, force=True)
 
     def add(self, entries: list[LogEntry], force: bool = False) -> None:
+        from fitcoach.coach.log_view import group_sets
+
         if self._as_json:
             for entry in entries:
-                _json_line(entry)
+                _json_line(entry, self._preferences)
         elif self._live is not None:
             if entries or force:
-                self._shown = (self._shown + entries)[-self._keep :]
+                # A set that repeats the last one joins its row: "3 x 5 @ 100 kg".
+                self._shown = group_sets(entries, self._preferences, self._shown)[-self._keep :]
                 self._live.update(
                     _table(self._shown, title="following workout logs (Ctrl-C to stop)")
                 )
                 self._live.refresh()
         else:
-            for entry in entries:
+            for group in group_sets(entries, self._preferences):
                 console.print(
-                    f"{entry.logged_at.astimezone(UTC):%Y-%m-%d %H:%M}  {entry.user_name}  "
-                    f"{entry.exercise}  {entry.reps} x {entry.weight_kg:g} kg",
+                    f"{group.local_time} {group.zone_name}  {group.user_name}  "
+                    f"{group.exercise}  {group.sets_text}",
                     markup=False,
                     soft_wrap=True,
                 )
@@ -189,3 +212,57 @@ class _Emitter:
     def stop(self) -> None:
         if self._live is not None:
             self._live.stop()
+
+
+class _ReaderGone(Exception):
+    """stdout's reader has gone; not an OSError, so it is not taken for a database failure."""
+
+
+@app.command("export")
+def export_command(
+    user: str | None = typer.Option(
+        None, "--user", "-u", help="A user id or name (default: the only user there is)."
+    ),
+    output_format: str = typer.Option("csv", "--format", "-f", help="csv or json."),
+    since: str | None = typer.Option(None, "--since", help="Only sets logged on or after this."),
+) -> None:
+    """Write a user's whole log to stdout, oldest first, in their unit and time zone."""
+
+    async def export(settings: Settings) -> None:
+        import csv
+
+        from fitcoach.coach.log_view import EXPORT_COLUMNS, export_log
+        from fitcoach.errors import InvalidInput
+
+        if output_format not in ("csv", "json"):
+            raise InvalidInput(f"--format must be csv or json, not {output_format[:20]!r}")
+        since_at = parse_since(since) if since is not None else None
+        out = sys.stdout
+        first = True
+
+        def emit(row: dict[str, object]) -> None:
+            nonlocal first
+            try:
+                if output_format == "csv":
+                    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+                    if first:
+                        writer.writeheader()
+                    writer.writerow(row)
+                else:
+                    # A JSON array written element by element: valid JSON, never held whole.
+                    out.write(("[\n" if first else ",\n") + json.dumps(row))
+            except BrokenPipeError:
+                raise _ReaderGone from None
+            first = False
+
+        try:
+            await export_log(settings, user, since=since_at, emit=emit)
+            if output_format == "json":
+                out.write("[]\n" if first else "\n]\n")
+            elif first:
+                out.write(",".join(EXPORT_COLUMNS) + "\n")
+        except (_ReaderGone, BrokenPipeError):
+            # The reader stopped early (`| head`): stop quietly, as other Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    run(export)

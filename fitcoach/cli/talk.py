@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from fitcoach.cli._progress import loading
 from fitcoach.cli._run import console, run
 
 if TYPE_CHECKING:
@@ -102,24 +103,30 @@ def talk_command(
 
             console.print(devices(), markup=False)
             return
-        if text:
-            from fitcoach.runner.talk import talk_text
+        with loading("loading the coach (models, your plan)...") as spinner:
 
-            await talk_text(
-                settings, user_ref=user, agent_type=agent_type, lines=_stdin_lines(), say=_say
+            def say(who: str, line: str) -> None:
+                spinner.stop()  # the first words end the wait
+                _say(who, line)
+
+            if text:
+                from fitcoach.runner.talk import talk_text
+
+                await talk_text(
+                    settings, user_ref=user, agent_type=agent_type, lines=_stdin_lines(), say=say
+                )
+                return
+            from fitcoach.runner.devices import SoundDevice
+            from fitcoach.runner.talk import talk_audio
+
+            device = SoundDevice(input_device=input_device, output_device=output_device)
+            await talk_audio(
+                settings,
+                user_ref=user,
+                agent_type=agent_type,
+                device=device,
+                say=say,
+                record_dir=record,
             )
-            return
-        from fitcoach.runner.devices import SoundDevice
-        from fitcoach.runner.talk import talk_audio
-
-        device = SoundDevice(input_device=input_device, output_device=output_device)
-        await talk_audio(
-            settings,
-            user_ref=user,
-            agent_type=agent_type,
-            device=device,
-            say=_say,
-            record_dir=record,
-        )
 
     run(go, ctrl_c_ends_normally=True)

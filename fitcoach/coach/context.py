@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
 
+from fitcoach.coach.history import TrainingHistory
 from fitcoach.coach.training import estimated_1rm
 from fitcoach.errors import UserNotFound
 from fitcoach.store import Database, WorkoutPlan
-from fitcoach.store.plans import (
+from fitcoach.store.context import (
     read_meal_plans,
     read_person,
     read_sets_since,
@@ -35,9 +36,10 @@ class _Frozen(BaseModel):
 class Profile(_Frozen):
     goal: str
     experience_level: str
-    body_weight_kg: float
-    height_cm: float
-    age: int
+    # None until the user gives them (`fitcoach users edit`).
+    body_weight_kg: float | None
+    height_cm: float | None
+    age: int | None
     sex: str
 
 
@@ -55,6 +57,7 @@ class PlannedLift(_Frozen):
     reps: int
     target_weight_kg: float | None
     rest_seconds: int
+    target_rpe: float | None = None
 
 
 class WorkoutPlanView(_Frozen):
@@ -115,6 +118,8 @@ class AgentContext(_Frozen):
     recent_sets: list[LoggedSet]  # the last HISTORY_DAYS days, oldest first
     records: dict[str, ExerciseRecord]
     loaded_at: datetime
+    # The weeks before recent_sets (per-day bests), when the loader read them.
+    training_history: TrainingHistory | None = None
 
     @property
     def preferred_unit(self) -> str:
@@ -205,6 +210,7 @@ async def load_agent_context(
                     reps=exercise.reps,
                     target_weight_kg=exercise.target_weight_kg,
                     rest_seconds=exercise.rest_seconds,
+                    target_rpe=exercise.target_rpe,
                 )
             )
     for plan_id, plan in plans.items():

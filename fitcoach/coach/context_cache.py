@@ -30,7 +30,7 @@ InvalidationListener = Callable[[uuid.UUID], Awaitable[None] | None]
 _Subscription = tuple[InvalidationListener, str | None]
 
 # Versioned with AgentContext's shape, so an old entry is never read as a new one.
-_KEY_PREFIX = "fitcoach:context:v1:"
+_KEY_PREFIX = "fitcoach:context:v2:"
 _CHANNEL = "fitcoach:context:invalidated"
 
 
@@ -211,10 +211,14 @@ class ContextLoader:
         self.cache = cache
 
     async def load(self, user_id: uuid.UUID) -> AgentContext:
+        from fitcoach.coach.progress import with_training_history
+
         cached = await self.cache.get(user_id)
         if cached is not None and cached.is_current():
             return cached
-        context = await load_agent_context(self.database, user_id)
+        context = await with_training_history(
+            self.database, await load_agent_context(self.database, user_id)
+        )
         await self.cache.put(context)
         return context
 

@@ -9,6 +9,7 @@ it, with its weights kept int8 in memory.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fitcoach.coach.lean_onnx import lean_model
+from fitcoach.coach.lean_onnx import lean_model, model_digest
 from fitcoach.errors import FitcoachError
 from fitcoach.once import Once
 
@@ -68,6 +69,9 @@ class SentenceEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         lean = lean_model(model_path)
+        # What a vector depends on: the model as rewritten and the tokenizer.
+        tokenizer_digest = hashlib.sha256(tokenizer_path.read_bytes()).hexdigest()[:16]
+        self.model_id = f"{model_digest(model_path)}-{tokenizer_digest}"
         self._session = onnxruntime.InferenceSession(
             str(lean) if isinstance(lean, Path) else lean,
             options,

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
+from fitcoach.coach.prototype_cache import embedded
 from fitcoach.coach.safety import needs_safety_answer
 from fitcoach.coach.slots import SetSlots, parse_set_slots
 from fitcoach.once import Once
@@ -193,7 +194,7 @@ class IntentEngine:
                 texts.append(clean_transcript(example))
         self._labels = np.array(labels)
         self._intents = [intent for intent in INTENTS if intent in phrases]
-        self._vectors: Vectors = self._embedder.embed(texts)
+        self._vectors: Vectors = embedded(self._embedder, texts, kind="intents")
 
     def _scores(self, text: str) -> dict[str, float]:
         similarities = self._vectors @ self._embedder.embed_one(text)

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from fitcoach.coach.embeddings import SentenceEmbedder, Vectors, shared_embedder
+from fitcoach.coach.prototype_cache import embedded
 from fitcoach.coach.safety import (
     mentions_disordered_eating,
     mentions_medication,
@@ -147,7 +148,7 @@ class KnowledgeBase:
                 for owner, phrasing in zip(owners, phrasings, strict=True)
             ]
         )
-        self._vectors: Vectors = self._embedder.embed(phrasings)
+        self._vectors: Vectors = embedded(self._embedder, phrasings, kind="knowledge")
         # The careful answers written for a listener under 18, pregnant or on a medicine are
         # for them alone: embeddings barely weigh "for a teenager", so "can a teenager use
         # protein powder" and "can I take protein powder" sit side by side, and an adult must

@@ -17,6 +17,7 @@ model's hash, so job processes load it without importing `onnx`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -32,10 +33,18 @@ logger = logging.getLogger(__name__)
 _REWRITE_VERSION = 1
 
 
+@functools.lru_cache(maxsize=4)
+def model_digest(source: Path) -> str:
+    """The source model's hash together with the rewrite's version: what the vectors the
+    lean model computes depend on (read once per process)."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    return f"{digest}-lean{_REWRITE_VERSION}"
+
+
 def lean_model(source: Path, cache_dir: Path | None = None) -> Path | bytes:
     """The rewritten model's file, built on first use; its bytes when nothing can be cached."""
     cache_dir = cache_dir or platformdirs.user_cache_path("fitcoach", appauthor=False) / "models"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = model_digest(source).split("-", 1)[0]
     target = cache_dir / f"{source.stem}-lean{_REWRITE_VERSION}-{digest}.onnx"
     if target.is_file():
         return target

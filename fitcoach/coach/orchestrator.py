@@ -3,7 +3,8 @@ answer, as a LangGraph graph (router node, then one specialist node).
 
 Specialists are `create_agent` agents with tools over the user's context and the coaching
 maths when a chat model is configured, and the offline specialists (knowledge base and
-maths) when the provider is `local`. Either way a failure surfaces as `SpecialistUnavailable`,
+maths) when the provider is `local`; those run the graph's two nodes directly, without
+loading LangGraph. Either way a failure surfaces as `SpecialistUnavailable`,
 which the voice layer turns into "could you rephrase".
 """
 
@@ -16,12 +17,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from langgraph.graph import END, START, StateGraph
-
 from fitcoach.coach.context import AgentContext
 from fitcoach.coach.exercises import find_exercise
 from fitcoach.coach.intents import IntentEngine, clean_transcript, shared_intent_engine
 from fitcoach.coach.knowledge import KnowledgeBase, shared_knowledge_base
+from fitcoach.coach.log_answers import is_log_question, log_tools
 from fitcoach.coach.safety import is_minor
 from fitcoach.coach.specialists import (
     SCHEDULER_QUESTION,
@@ -95,7 +95,7 @@ def route(query: str, requested: Specialist | None, intents: IntentEngine) -> Sp
     """
     text = query.lower()
     if requested in (None, "workout", "general"):
-        if TRACKER_QUESTION.search(text):
+        if TRACKER_QUESTION.search(text) or is_log_question(text):
             return "tracker"
         if SCHEDULER_QUESTION.search(text):
             return "scheduler"
@@ -182,6 +182,7 @@ def _tools(context: AgentContext, knowledge: KnowledgeBase) -> list[Any]:
         nutrition_targets,
         progression_for,
         coaching_knowledge,
+        *log_tools(context),
     ]
 
 
@@ -234,9 +235,13 @@ class AgentOrchestrator:
             self._knowledge.answer("warm up")
 
         await asyncio.to_thread(load)
-        self._graph = self._build_graph()
+        self._graph = self._build_graph() if self._chat_model is not None else self._run_local
 
     def _build_graph(self) -> Any:
+        # Imported here: LangGraph and LangChain cost about a second of start-up, which the
+        # offline specialists do not need.
+        from langgraph.graph import END, START, StateGraph
+
         graph = StateGraph(_State)
         graph.add_node("route", self._route_node)
         for specialist in SPECIALISTS:
@@ -245,6 +250,12 @@ class AgentOrchestrator:
         graph.add_edge(START, "route")
         graph.add_conditional_edges("route", lambda state: state["specialist"], list(SPECIALISTS))
         return graph.compile()
+
+    async def _run_local(self, state: _State) -> _State:
+        """The graph's two steps for the offline specialists, run directly: the same route
+        node, then the chosen specialist's node."""
+        routed: _State = {**state, **await self._route_node(state)}
+        return {**routed, **await self._specialist_node(routed["specialist"])(routed)}
 
     async def _route_node(self, state: _State) -> _State:
         assert self._intents is not None
@@ -315,7 +326,12 @@ class AgentOrchestrator:
         for attempt in range(RETRIES + 1):
             try:
                 async with asyncio.timeout(ATTEMPT_TIMEOUT_S):
-                    state = await self._graph.ainvoke({"query": cleaned, "requested": requested})
+                    question: _State = {"query": cleaned, "requested": requested}
+                    state = await (
+                        self._graph(question)
+                        if self._chat_model is None
+                        else self._graph.ainvoke(question)
+                    )
                 break
             except FitcoachError:
                 raise

@@ -126,6 +126,10 @@ class LocalSpecialists:
         return self._from_knowledge(query, KNOWLEDGE_TOPICS["supplement"])
 
     def tracker(self, query: str) -> str:
+        from fitcoach.coach.log_answers import answer_from_log
+
+        if (from_log := answer_from_log(self.context, query)) is not None:
+            return from_log
         text = query.lower()
         exercise = find_exercise(text)
         if exercise:
@@ -308,6 +312,11 @@ class LocalSpecialists:
             # Targets from an adult formula, said to someone pregnant or on a medicine a
             # deficit could affect, are advice to eat less without the check it needs.
             return self.knowledge.spoken(careful)
+        if profile.body_weight_kg is None or profile.height_cm is None or profile.age is None:
+            return (
+                "To work out your calories I need your body weight, height and birth year. "
+                "Add them with fitcoach users edit, and ask me again."
+            )
         days = self.context.preferences.training_days if self.context.preferences else []
         targets = nutrition_targets(
             weight_kg=profile.body_weight_kg,

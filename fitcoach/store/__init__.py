@@ -3,7 +3,13 @@
 Importing this package loads SQLAlchemy; the CLI imports it inside the commands that need it.
 """
 
-from fitcoach.store.database import Database, describe_url, open_database, resolve_database_url
+from fitcoach.store.database import (
+    Database,
+    DatabaseSession,
+    describe_url,
+    open_database,
+    resolve_database_url,
+)
 from fitcoach.store.migrate import (
     SchemaState,
     downgrade,
@@ -39,6 +45,7 @@ from fitcoach.store.workout_logs import (
 
 __all__ = [
     "Database",
+    "DatabaseSession",
     "ExperienceLevel",
     "Goal",
     "LogEntry",

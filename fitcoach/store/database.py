@@ -36,6 +36,10 @@ _POSTGRES_CONNECT_TIMEOUT_S = 5.0
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+# What callers above the store hold while they run store queries in one transaction.
+DatabaseSession = AsyncSession
+
+
 def resolve_database_url(settings: Settings) -> URL:
     """The async driver URL for the configured database (SQLite file by default)."""
     if settings.database_url is None:

@@ -7,7 +7,7 @@ SQLite and the Postgres migrations refer to the same names.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -100,10 +100,20 @@ class UserProfile(SQLModel, table=True):
     )
     goal: Goal = Field(sa_column=_enum_column(Goal))
     experience_level: ExperienceLevel = Field(sa_column=_enum_column(ExperienceLevel))
-    body_weight_kg: float = Field(sa_column=Column(Float, nullable=False))
-    height_cm: float = Field(sa_column=Column(Float, nullable=False))
-    age: int = Field(sa_column=Column(Integer, nullable=False))
+    # Body measures are optional: a new user may not give them, and the coach then says what
+    # it needs before it computes energy targets.
+    body_weight_kg: float | None = Field(default=None, sa_column=Column(Float))
+    height_cm: float | None = Field(default=None, sa_column=Column(Float))
+    # The year, not an age, so the stored value never goes stale.
+    birth_year: int | None = Field(default=None, sa_column=Column(Integer))
     sex: Sex = Field(sa_column=_enum_column(Sex))
+
+    @property
+    def age(self) -> int | None:
+        """Age this year (within a year: the birthday itself is not asked for)."""
+        if self.birth_year is None:
+            return None
+        return datetime.now(UTC).year - self.birth_year
 
 
 class UserPreferences(SQLModel, table=True):
@@ -169,6 +179,8 @@ class PlannedExercise(SQLModel, table=True):
     reps: int = Field(sa_column=Column(Integer, nullable=False))
     # None: body weight, or a movement with no load (plank, running).
     target_weight_kg: float | None = Field(default=None, sa_column=Column(Float))
+    # Effort instead of (or as well as) a load: rate of perceived exertion, 1 to 10.
+    target_rpe: float | None = Field(default=None, sa_column=Column(Float))
     rest_seconds: int = Field(sa_column=Column(Integer, nullable=False))
 
 

@@ -138,7 +138,7 @@ def _person_rows(person: DemoUser, rows: _Rows, today: date) -> None:
         experience_level=person.experience_level,
         body_weight_kg=person.body_weight_kg,
         height_cm=person.height_cm,
-        age=person.age,
+        birth_year=today.year - person.age,
         sex=person.sex,
     )
     rows.add(

@@ -255,3 +255,21 @@ def _as_utc(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def stream_logs(
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    since: datetime | None = None,
+    chunk: int = 1000,
+) -> AsyncIterator[LogEntry]:
+    """Every set of a user, oldest first, read in chunks of `chunk` rows: Postgres through a
+    server-side cursor, SQLite row by row, so a long log never sits in memory whole."""
+    statement = _entries_query().where(col(WorkoutLog.user_id) == user_id)
+    if since is not None:
+        statement = statement.where(col(WorkoutLog.logged_at) >= since)
+    statement = statement.order_by(col(WorkoutLog.logged_at), col(WorkoutLog.id))
+    result = await session.stream(statement.execution_options(yield_per=chunk))
+    async for log, name in result:
+        yield _to_entry(log, name)

@@ -21,6 +21,7 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGive
 from fitcoach.agent.engines.prewarm import warm_in_background
 from fitcoach.coach import IntentEngine, IntentResult, shared_intent_engine
 from fitcoach.coach.exercises import is_bodyweight_movement
+from fitcoach.coach.log_answers import is_log_question
 
 NOT_UNDERSTOOD = "Sorry, I didn't catch that. Could you say it again?"
 WHAT_I_DO = (
@@ -69,6 +70,15 @@ def _previous_set(chat_ctx: llm.ChatContext) -> dict[str, Any]:
 def plan_reply(result: IntentResult, chat_ctx: llm.ChatContext) -> str | list[FunctionToolCall]:
     """What to do for one user utterance: tool calls to make, or words to say."""
     call_id = f"call_{uuid.uuid4().hex[:12]}"
+    if is_log_question(result.text):
+        # "Did I beat my bench record?" reads to the intent engine like a set to log, and
+        # "what did I do last Monday?" like today's workout: only the log answers them.
+        arguments = {"query": result.text, "specialist": "workout"}
+        return [
+            FunctionToolCall(
+                name="ask_specialist_agent", arguments=json.dumps(arguments), call_id=call_id
+            )
+        ]
     if not result.understood:
         return NOT_UNDERSTOOD
     if result.intent == "get_workout":
