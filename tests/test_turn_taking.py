@@ -189,7 +189,8 @@ async def test_the_detector_reads_the_latest_user_message() -> None:
     assert await detector.predict_end_of_turn(context) > THRESHOLD
 
 
-def test_the_tuned_session_judges_completeness_and_the_default_one_does_not() -> None:
+async def test_the_tuned_session_judges_completeness_and_the_default_one_does_not() -> None:
+    # async: an AgentSession takes the running loop when it is built.
     from fitcoach.agent.engines.intent_llm import IntentLLM
     from fitcoach.agent.engines.piper_tts import PiperTTS
 
