@@ -87,6 +87,48 @@ class Settings(BaseSettings):
     livekit_url: str | None = None
     livekit_api_key: SecretStr | None = None
     livekit_api_secret: SecretStr | None = None
+    # The name the worker registers under: LiveKit sends it only the rooms a backend
+    # dispatches to that name (a token's room configuration, or the dispatch API).
+    agent_name: str = Field(
+        default="fitcoach",
+        min_length=1,
+        max_length=100,
+        validation_alias=AliasChoices("FITCOACH_AGENT_NAME", "agent_name"),
+    )
+    # Join every new room without being dispatched: for development only, since then any
+    # room anyone creates gets a coach.
+    auto_dispatch: bool = Field(
+        default=False, validation_alias=AliasChoices("FITCOACH_AUTO_DISPATCH", "auto_dispatch")
+    )
+    # Shared with the backend: room metadata may name a user only when signed with it.
+    metadata_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FITCOACH_METADATA_SECRET", "metadata_secret")
+    )
+    # How long a job waits for the participant its session is for before it gives up.
+    participant_timeout: int = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        validation_alias=AliasChoices("FITCOACH_PARTICIPANT_TIMEOUT", "participant_timeout"),
+    )
+    # Allows LiveKit's well-known development keys (devkey/secret); never on a server.
+    dev_mode: bool = Field(default=False, validation_alias=AliasChoices("FITCOACH_DEV", "dev_mode"))
+    # Voice sessions one worker serves at once before it tells LiveKit it is full (unset:
+    # one per CPU core with the local engines; cloud engines leave the CPU to the VAD).
+    max_sessions: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("FITCOACH_MAX_SESSIONS", "max_sessions"),
+    )
+    # The load (sessions over max_sessions, or CPU use, whichever is higher) at which the
+    # worker stops accepting rooms.
+    load_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        validation_alias=AliasChoices("FITCOACH_LOAD_THRESHOLD", "load_threshold"),
+    )
 
     deepgram_api_key: SecretStr | None = None
     cartesia_api_key: SecretStr | None = None

@@ -264,7 +264,7 @@ async def test_a_worker_job_apologises_when_its_llm_fails(
         replies.append(result.expect.next_event().is_message(role="assistant").event().item)
         await sessions.in_job(0, session.aclose())
 
-    await run_jobs(sessions, [meta("demo")], during=turn)
+    await run_jobs(sessions, [meta()], during=turn)
     assert replies[0].text_content == LLM_APOLOGY
     logged = next(r for r in caplog.records if r.getMessage().endswith("apologised to the user"))
     assert logged.getMessage().startswith("language model failed (APIConnectionError)")

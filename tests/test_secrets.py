@@ -128,7 +128,7 @@ async def test_a_worker_job_at_debug_logs_no_secret(
 
     await run_jobs(
         sessions,
-        [meta("demo"), '{"user_id": "' + SECRETS["OPENAI_API_KEY"][:8] + '"}'],
+        [meta(), '{"user_id": "' + SECRETS["OPENAI_API_KEY"][:8] + '"}'],
         during=converse,
     )
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)

@@ -242,7 +242,7 @@ async def test_a_job_whose_start_fails_stops_everything_and_logs_one_line(
     failure: Failure,
 ) -> None:
     from fitcoach.agent import worker
-    from tests.test_worker import ScriptedSessions, meta, run_jobs
+    from tests.test_worker import ScriptedSessions, joined, meta, run_jobs, token_for
 
     if failure.database_url is not None:
         monkeypatch.setenv("DATABASE_URL", failure.database_url)
@@ -254,7 +254,7 @@ async def test_a_job_whose_start_fails_stops_everything_and_logs_one_line(
     sessions = failure.session_factory or ScriptedSessions([])
     caplog.set_level(logging.INFO, logger="fitcoach")
     before = what_runs()
-    await run_jobs(sessions, [meta(user)])
+    await run_jobs(sessions, [meta()], participants=[joined(token_for(user))])
     refusals = [
         record.getMessage()
         for record in caplog.records

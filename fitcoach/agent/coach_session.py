@@ -72,7 +72,8 @@ class JobRoom:
                 reason=f"session closed ({getattr(event, 'reason', 'unknown')})"
             ),
         )
-        await ctx.connect()
+        if not ctx.room.isconnected():
+            await ctx.connect()
         if self.options is None:
             await session.start(agent, room=ctx.room)
         else:

@@ -1,10 +1,15 @@
-"""Room metadata: who the session is for, and which coach they asked for.
+"""Room (or dispatch) metadata: which coach the person asked for, and, when the backend
+signed it, which user the room is for.
 
-    {"user_id": "<uuid>", "agent_type": "workout|diet|supplement|general",
-     "session_type": "voice", "created_at": "2026-02-02T10:30:00Z"}
+    {"agent_type": "workout|diet|supplement|general",
+     "session_type": "voice", "created_at": "2026-02-02T10:30:00Z",
+     "user_id": "<uuid>", "user_claim_expires_at": 1767225600,
+     "user_claim_signature": "<hex HMAC-SHA256>"}
 
-Anything else is refused with a reason that can be logged as it is (the raw metadata is
-never echoed in full: it is user-controlled and can be huge).
+Every field is optional: the user normally comes from the participant's token (see
+identity.py), and a `user_id` here is believed only with a valid signature. Anything
+malformed is refused with a reason that can be logged as it is (the raw metadata is never
+echoed in full: it is client-controlled and can be huge).
 """
 
 from __future__ import annotations
@@ -22,21 +27,24 @@ MAX_METADATA_BYTES = 64 * 1024
 
 
 class InvalidRoomMetadata(FitcoachError):
-    """The room's metadata does not say who the session is for."""
+    """The room's metadata is not something fitcoach can read."""
 
 
 class RoomMetadata(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    user_id: uuid.UUID
     agent_type: AgentType = "general"
     session_type: str | None = Field(default=None, max_length=50)
     created_at: datetime | None = None
+    # A user named here is a claim to check, never the identity itself.
+    user_id: uuid.UUID | None = None
+    user_claim_expires_at: int | None = Field(default=None, ge=0, le=2**40)
+    user_claim_signature: str | None = Field(default=None, max_length=128)
 
 
 def parse_room_metadata(raw: str | None) -> RoomMetadata:
     if raw is None or not raw.strip():
-        raise InvalidRoomMetadata("room metadata is empty: it must name a user_id")
+        return RoomMetadata()  # nothing asked for: the general coach
     if len(raw.encode("utf-8", errors="replace")) > MAX_METADATA_BYTES:
         raise InvalidRoomMetadata(f"room metadata is larger than {MAX_METADATA_BYTES} bytes")
     try:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import signal
+import uuid
 from typing import Any
 
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
@@ -20,6 +22,7 @@ from livekit.agents.voice import room_io
 
 from fitcoach.agent.coach_session import CoachSession, JobRoom, SessionFactory
 from fitcoach.agent.engines.heap import limit_malloc_arenas
+from fitcoach.agent.identity import IdentityRefused, bound_participant, printable, verified_claim
 from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
 from fitcoach.agent.providers import register_plugins
 from fitcoach.agent.session_builder import Engines, build_session
@@ -54,27 +57,35 @@ async def entrypoint(
     session_factory: SessionFactory = build_session,
     room_options: room_io.RoomOptions | None = None,
 ) -> None:
-    """One room: who it is for, then the coach session, which the job's shutdown stops."""
+    """One room: the person the token proves, then their coach session, which the job's
+    shutdown stops. Nothing about any user is read before that person is known."""
     settings = load_settings()
     # Every log line of this job carries these, through the framework's job log filter.
     ctx.log_context_fields = {"job_id": ctx.job.id, "room": ctx.job.room.name}
-    # Room metadata names the user; a dispatch's own metadata is accepted when the room has none.
-    raw = ctx.job.room.metadata or ctx.job.metadata
     try:
-        metadata = parse_room_metadata(raw)
-    except InvalidRoomMetadata as exc:
+        user_id, identity, agent_type = await _whom_to_serve(ctx, settings)
+    except (InvalidRoomMetadata, IdentityRefused) as exc:
         logger.error("job refused: %s", exc)
-        ctx.shutdown(reason=f"invalid room metadata: {exc}")
+        ctx.shutdown(reason=f"job refused: {exc}")
         return
-    ctx.log_context_fields = {**ctx.log_context_fields, "user_id": str(metadata.user_id)}
-    logger.info("session starting", extra={"agent_type": metadata.agent_type})
+    ctx.log_context_fields = {
+        **ctx.log_context_fields,
+        "user_id": str(user_id),
+        "participant": printable(identity),
+    }
+    logger.info("session starting", extra={"agent_type": agent_type})
     prewarmed = ctx.proc.userdata.get("engines")
+    # Bound to that one participant: anyone else in the room is not heard, and the same
+    # identity reconnecting after a drop is served again.
+    options = dataclasses.replace(
+        room_options or room_io.RoomOptions(), participant_identity=identity
+    )
     running = CoachSession(
         settings,
-        user=metadata.user_id,
-        agent_type=metadata.agent_type,
+        user=user_id,
+        agent_type=agent_type,
         engines=prewarmed if isinstance(prewarmed, Engines) else lambda: Engines.load(settings),
-        io=JobRoom(ctx, room_options),
+        io=JobRoom(ctx, options),
         session_factory=session_factory,
         check_schema=False,
     )
@@ -93,6 +104,29 @@ async def entrypoint(
         logger.info("session ended: %s", reason)
 
     ctx.add_shutdown_callback(on_shutdown)
+
+
+async def _whom_to_serve(ctx: JobContext, settings: Settings) -> tuple[uuid.UUID, str, str]:
+    """(user, participant identity, agent type) for this room, or IdentityRefused /
+    InvalidRoomMetadata with the reason."""
+    # The room's metadata says which coach; a dispatch's own is used when the room has none.
+    metadata = parse_room_metadata(ctx.job.room.metadata or ctx.job.metadata)
+    claimed = None
+    if metadata.user_id is not None:
+        secret = settings.metadata_secret
+        claimed = verified_claim(
+            user_id=metadata.user_id,
+            room=ctx.job.room.name,
+            expires_at=metadata.user_claim_expires_at,
+            signature=metadata.user_claim_signature,
+            secret=secret.get_secret_value() if secret else None,
+        ).user_id
+    if not ctx.room.isconnected():
+        await ctx.connect()
+    identity, user_id = await bound_participant(
+        ctx.room, expected_user=claimed, within_s=settings.participant_timeout
+    )
+    return user_id, identity, metadata.agent_type
 
 
 def _kind_and_line(exc: BaseException) -> str:
@@ -129,7 +163,9 @@ def build_server(
         options["api_secret"] = settings.livekit_api_secret.get_secret_value()
     server = AgentServer(**options)
     server.rtc_session(
-        functools.partial(entrypoint, session_factory=session_factory, room_options=room_options)
+        functools.partial(entrypoint, session_factory=session_factory, room_options=room_options),
+        # Explicit dispatch: LiveKit sends only the rooms a backend dispatched to this name.
+        agent_name="" if settings.auto_dispatch else settings.agent_name,
     )
     return server
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from fitcoach import __version__
-from fitcoach.cli import ask, db, logs, plan, progress, replay, talk, users, worker
+from fitcoach.cli import ask, db, logs, plan, progress, replay, talk, token, users, worker
 from fitcoach.cli._run import console, run
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ app.command("replay")(replay.replay_command)
 app.command("talk")(talk.talk_command)
 app.command("progress")(progress.progress_command)
 app.command("week")(progress.week_command)
+app.command("token")(token.token_command)
 
 
 def _version(value: bool) -> None:
@@ -60,12 +61,17 @@ def config_command() -> None:
         from fitcoach.config import describe_settings
         from fitcoach.store import describe_url, resolve_database_url
 
-        table = Table(title="fitcoach settings", show_lines=False)
-        table.add_column("variable", style="bold")
-        table.add_column("value", overflow="fold")
-        for name, value in describe_settings(settings):
-            table.add_row(name, value)
-        console.print(table)
+        rows = describe_settings(settings)
+        if console.is_terminal:
+            table = Table(title="fitcoach settings", show_lines=False)
+            table.add_column("variable", style="bold")
+            table.add_column("value", overflow="fold")
+            for name, value in rows:
+                table.add_row(name, value)
+            console.print(table)
+        else:  # piped: one VARIABLE=value line each, for grep and scripts
+            for name, value in rows:
+                console.print(f"{name}={value}", markup=False)
         where = describe_url(resolve_database_url(settings))
         origin = "default" if settings.database_url is None else "from DATABASE_URL"
         console.print(f"database: {where} ({origin})", markup=False)
