@@ -13,6 +13,9 @@ every logbook confirms a set at once while its writer opens the journal, with --
 processes keeping the CPUs busy (races show under load). No confirmation may be refused; the
 sets are then looked up like the others.
 
+Load trial: several processes, each with several sessions, confirm bursts of sets on one
+journal while --hogs processes keep the CPUs busy; no confirmation may be refused.
+
 Outage trial (Postgres only): sets are confirmed through a TCP proxy on 127.0.0.1 that is cut
 for --outage-s seconds; confirmation latency during the outage is measured, and every set
 must be stored once the proxy is back.
@@ -78,6 +81,42 @@ async def main():
         await logbook.append(workout_set)
         print(f"Logged {workout_set.id}", flush=True)
         await asyncio.sleep(0.002)
+
+asyncio.run(main())
+"""
+
+
+LOAD_CONFIRMER = """
+import asyncio, sys, uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from fitcoach.agent.logbook import JournalUnavailable, Logbook
+from fitcoach.config import load_settings
+from fitcoach.store import WorkoutSet, open_database, user_id_for
+
+async def session(logbook, bursts, per_burst):
+    logbook.start()
+    for _ in range(bursts):
+        # "three sets of ten": a burst of confirmations, as fast as the journal takes them
+        for _ in range(per_burst):
+            workout_set = WorkoutSet(id=uuid.uuid4(), user_id=user_id_for("demo"),
+                                     exercise="bench press", reps=10, weight_kg=60.0,
+                                     logged_at=datetime.now(UTC))
+            try:
+                await logbook.append(workout_set)
+            except JournalUnavailable as exc:
+                print(f"Refused {exc}", flush=True)
+                continue
+            print(f"Logged {workout_set.id}", flush=True)
+        await asyncio.sleep(0.2)
+
+async def main():
+    database = open_database(load_settings(database_url=sys.argv[1]))
+    sessions, bursts, per_burst = (int(a) for a in sys.argv[3:6])
+    logbooks = [Logbook(database, Path(sys.argv[2])) for _ in range(sessions)]
+    await asyncio.gather(*(session(lb, bursts, per_burst) for lb in logbooks))
+    for logbook in logbooks:
+        await logbook.close()
 
 asyncio.run(main())
 """
@@ -170,6 +209,43 @@ async def kill_trials(
             if line.startswith(b"Logged "):
                 confirmed.append(uuid.UUID(line.split()[1].decode()))
     return confirmed, died
+
+
+async def load_trial(
+    database_url: str, journal: Path, processes: int, sessions: int, hogs: int
+) -> tuple[list[uuid.UUID], list[str]]:
+    """`processes` worker processes with `sessions` sessions each confirm bursts of sets on one
+    journal while `hogs` processes keep the CPUs busy: (sets confirmed, refusals and deaths)."""
+    confirmed: list[uuid.UUID] = []
+    problems: list[str] = []
+    async with cpu_hogs(hogs):
+        children = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                LOAD_CONFIRMER,
+                database_url,
+                str(journal),
+                str(sessions),
+                "5",  # bursts
+                "20",  # sets a burst
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=REPO,
+            )
+            for _ in range(processes)
+        ]
+        for child in children:
+            out, err = await asyncio.wait_for(child.communicate(), 600)
+            lines = out.decode().splitlines()
+            confirmed += [
+                uuid.UUID(line.split()[1]) for line in lines if line.startswith("Logged ")
+            ]
+            problems += [line for line in lines if line.startswith("Refused ")]
+            if child.returncode != 0:
+                tail = err.decode(errors="replace").strip().splitlines()
+                problems.append(f"exit code {child.returncode}: {tail[-1] if tail else ''}")
+    return confirmed, problems
 
 
 async def fresh_start_trials(
@@ -312,6 +388,12 @@ async def main() -> int:
     parser.add_argument("--fresh-processes", type=int, default=4, help="processes per journal")
     parser.add_argument("--fresh-logbooks", type=int, default=4, help="logbooks per process")
     parser.add_argument(
+        "--load-processes", type=int, default=3, help="load trial: confirming processes"
+    )
+    parser.add_argument(
+        "--load-sessions", type=int, default=4, help="load trial: sessions per process"
+    )
+    parser.add_argument(
         "--hogs", type=int, default=os.cpu_count() or 2, help="busy processes in fresh starts"
     )
     args = parser.parse_args()
@@ -341,16 +423,23 @@ async def run_trials(args: argparse.Namespace) -> int:
             args.fresh_logbooks,
             args.hogs,
         )
-        for problem in died + fresh_problems:
+        loaded, load_problems = await load_trial(
+            args.database_url,
+            Path(folder) / "load.db",
+            args.load_processes,
+            args.load_sessions,
+            args.hogs,
+        )
+        for problem in died + fresh_problems + load_problems:
             print(f"problem: {problem}", file=sys.stderr)
         # Every journal of the trials is drained, then every confirmed set is looked up.
         drained = True
         fresh_journals = [Path(folder) / f"fresh-{n}.db" for n in range(args.fresh_rounds)]
-        for path in [journal, *fresh_journals]:
+        for path in [journal, *fresh_journals, Path(folder) / "load.db"]:
             restarted = Logbook(database, path)
             drained = await restarted.drain(timeout=120) and drained
             await restarted.close()
-        counts = await count_stored(database, confirmed + fresh)
+        counts = await count_stored(database, confirmed + fresh + loaded)
         result: dict[str, object] = {
             "trials": args.trials,
             "confirmed": len(confirmed),
@@ -362,6 +451,10 @@ async def run_trials(args: argparse.Namespace) -> int:
             "fresh_confirmed": len(fresh),
             "fresh_refused": sum(1 for p in fresh_problems if p.startswith("Refused ")),
             "fresh_died": sum(1 for p in fresh_problems if p.startswith("exit code")),
+            "load_sessions": args.load_processes * args.load_sessions,
+            "load_confirmed": len(loaded),
+            "load_refused": sum(1 for p in load_problems if p.startswith("Refused ")),
+            "load_died": sum(1 for p in load_problems if p.startswith("exit code")),
         }
         print(f"kill -9: {args.trials} trials, {len(confirmed)} sets confirmed", file=sys.stderr)
         print(
@@ -380,6 +473,8 @@ async def run_trials(args: argparse.Namespace) -> int:
         or result["died_before_kill"]
         or result["fresh_refused"]
         or result["fresh_died"]
+        or result["load_refused"]
+        or result["load_died"]
         or result.get("outage_lost")
         or result.get("outage_duplicated")
     )

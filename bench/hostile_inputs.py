@@ -36,9 +36,17 @@ from rich.table import Table  # noqa: E402
 
 from fitcoach.config import load_settings  # noqa: E402
 from fitcoach.store import User, open_database, seed, upgrade  # noqa: E402
-from tests.hostile import Outcome, audio, cli, metadata, problems, tool_args  # noqa: E402
+from tests.hostile import (  # noqa: E402
+    Outcome,
+    audio,
+    cli,
+    metadata,
+    problems,
+    resources,
+    tool_args,
+)
 
-CATEGORIES = ("metadata", "tool-args", "audio", "cli")
+CATEGORIES = ("metadata", "tool-args", "audio", "cli", "resources")
 
 
 async def _prepare(database_url: str) -> None:
@@ -70,6 +78,11 @@ async def _tool_args(database_url: str, folder: Path) -> list[Outcome]:
     return await tool_args.run(tool_args.cases(), settings)
 
 
+async def _resources(database_url: str, folder: Path) -> list[Outcome]:
+    settings = load_settings(database_url=database_url, data_dir=str(folder / "resources-data"))
+    return await resources.run(resources.cases(), settings, folder)
+
+
 async def _audio(_: str, folder: Path) -> list[Outcome]:
     return audio.run(audio.cases(folder / "audio"))
 
@@ -83,6 +96,7 @@ ASYNC_RUNNERS: dict[str, Callable[[str, Path], Awaitable[list[Outcome]]]] = {
     "metadata": _metadata,
     "tool-args": _tool_args,
     "audio": _audio,
+    "resources": _resources,
 }
 
 

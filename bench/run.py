@@ -213,16 +213,18 @@ def _print(results: dict[str, Any], console: Console) -> None:
     console.print(table)
     if results["scale"]:
         levels = Table(title="concurrent sessions in one process")
-        for column in ("kind", "sessions", "turns", "turns/s", "p50 s", "p95 s"):
+        for column in ("kind", "offered", "served", "turns", "turns/s", "p50 s", "p95 s", "lost"):
             levels.add_column(column, justify="right")
         for level in results["scale"]:
             levels.add_row(
                 level["kind"],
+                str(level.get("sessions_offered", level["sessions"])),
                 str(level["sessions"]),
                 str(level["turns"]),
                 str(level["turns_per_s"]),
                 str(level["e2e_p50"]),
                 str(level["e2e_p95"]),
+                str(level.get("turns_without_reply", "-")),
             )
         console.print(levels)
     for name, problem in results["problems"].items():

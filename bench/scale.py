@@ -78,8 +78,14 @@ class _VadFallingBehind(logging.Handler):
 
 
 async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -> dict[str, Any]:
+    """`sessions` rooms offered at once to one worker: it admits as many as its session
+    capacity (FITCOACH_MAX_SESSIONS, by default one per core), as its load function tells
+    LiveKit, and the rest are refused (LiveKit would send them to another replica)."""
+    from fitcoach.agent.admission import session_capacity
     from fitcoach.runner.replay import replay
 
+    offered = sessions
+    sessions = min(offered, session_capacity(settings))
     paths = [REPO / "fixtures" / name for name in AUDIO_TURNS[:turns]]
     vad_logger = logging.getLogger("livekit.plugins.silero")
     behind = _VadFallingBehind()
@@ -96,6 +102,8 @@ async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -
     wall = time.perf_counter() - started
     e2e = [t.latency["e2e"] for r in reports for t in r.turns if t.latency["e2e"] is not None]
     level = _level("audio", sessions, e2e, wall)
+    level["sessions_offered"] = offered
+    level["sessions_refused"] = offered - sessions
     level["turns_without_reply"] = sum(
         1 for r in reports for t in r.turns if t.latency["e2e"] is None
     )

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("FITCOACH_HEALTH_PORT", "health_port"),
     )
 
+    # The logbook journal refuses new sets past this size (a database down for days must not
+    # fill the disk; at about 250 bytes a set, 256 MB is a million sets) and warns at 80%.
+    journal_max_mb: int = Field(
+        default=256,
+        ge=1,
+        le=1_000_000,
+        validation_alias=AliasChoices("FITCOACH_JOURNAL_MAX_MB", "journal_max_mb"),
+    )
+
     # On SIGTERM the worker lets running sessions finish for up to this many seconds, then
     # closes them (each session's logbook still delivers before the process exits).
     drain_timeout: int = Field(

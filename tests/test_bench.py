@@ -19,6 +19,12 @@ def test_chaos_script_reports_nothing_lost_in_a_short_run(postgres_url: str) -> 
             "3",
             "--outage-s",
             "2",
+            "--fresh-rounds",
+            "2",
+            "--load-processes",
+            "2",
+            "--load-sessions",
+            "2",
             "--database-url",
             postgres_url,
         ],
@@ -31,6 +37,10 @@ def test_chaos_script_reports_nothing_lost_in_a_short_run(postgres_url: str) -> 
     assert figures["trials"] == 3 and figures["confirmed"] > 0
     assert figures["lost"] == figures["duplicated"] == 0
     assert figures["outage_confirmed"] > 0 and figures["outage_lost"] == 0
+    assert (
+        figures["fresh_confirmed"] == figures["fresh_starts"] > 0 and figures["fresh_refused"] == 0
+    )
+    assert figures["load_confirmed"] > 0 and figures["load_refused"] == figures["load_died"] == 0
 
 
 def test_intent_engine_benchmark_quick_run_writes_its_figures(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from fitcoach.coach import AgentContext, load_agent_context
 from fitcoach.config import load_settings
 from fitcoach.runner.audio_files import AudioFileError, load_clip
 from fitcoach.store import Database, User, open_database, seed, upgrade, user_id_for
-from tests.hostile import audio, cli, metadata, problems, tool_args
+from tests.hostile import audio, cli, metadata, problems, resources, tool_args
 from tests.test_agent_tools import offline_logbook
 
 FUZZ = settings(
@@ -45,6 +45,17 @@ async def test_room_metadata_table(seeded_sqlite: Database) -> None:
     assert len(outcomes) == len(table) >= 150
     assert problems(outcomes) == []
     assert {o.got for o in outcomes} == {"accepted", "refused", "unknown-user"}
+
+
+async def test_bounded_resources_table(
+    sqlite_url: str, seeded_sqlite: Database, tmp_path: Path
+) -> None:
+    settings_ = load_settings(database_url=sqlite_url, data_dir=str(tmp_path / "data"))
+    table = resources.cases()
+    outcomes = await resources.run(table, settings_, tmp_path)
+    assert len(outcomes) == len(table)
+    assert problems(outcomes) == []
+    assert {o.got for o in outcomes} == {"refused", "answered", "bounded"}
 
 
 async def test_log_workout_set_arguments_table_on_postgres(
@@ -184,18 +195,23 @@ def test_any_bytes_as_audio_are_a_clip_or_one_line_refusal(
 
 
 def test_the_bench_script_counts_the_tested_tables(tmp_path: Path) -> None:
-    """bench/hostile_inputs.py runs these same tables and its JSON line counts them (two
-    categories here: the tests above run all four in-process)."""
+    """bench/hostile_inputs.py runs these same tables and its JSON line counts them (three
+    categories here: the tests above run all five in-process)."""
     repo = Path(__file__).resolve().parents[1]
     result = subprocess.run(
-        [sys.executable, str(repo / "bench" / "hostile_inputs.py"), "--only", "metadata,audio"],
+        [
+            sys.executable,
+            str(repo / "bench" / "hostile_inputs.py"),
+            "--only",
+            "metadata,audio,resources",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    tabled = len(metadata.cases()) + len(audio.cases(tmp_path / "audio"))
+    tabled = len(metadata.cases()) + len(audio.cases(tmp_path / "audio")) + len(resources.cases())
     assert figures["cases"] == figures["handled"] == tabled and figures["crashes"] == 0
-    assert set(figures["categories"]) == {"metadata", "audio"}
+    assert set(figures["categories"]) == {"metadata", "audio", "resources"}
     assert "hostile and malformed input" in result.stdout

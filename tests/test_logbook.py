@@ -4,6 +4,7 @@ through writer errors, a database outage and kill -9 of the process that confirm
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -394,3 +396,63 @@ async def test_a_value_postgres_cannot_store_is_set_aside_not_retried_forever(
     assert [r[0] for r in await logbook._journal.rejected()] == [str(unstorable.id)]
     await logbook.close()
     await database.dispose()
+
+
+async def test_a_full_journal_refuses_new_sets_keeps_every_held_one_and_warns_first(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database down for days must not fill the disk: past its limit the journal refuses to
+    confirm (the agent then says it could not save the set), and it warned well before."""
+    from fitcoach.agent.logbook import JournalFull
+
+    unreachable = open_database(load_settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
+    logbook = Logbook(unreachable, tmp_path / "journal.db", max_journal_bytes=512 * 1024)
+    confirmed = []
+    with pytest.raises(JournalFull, match="FITCOACH_JOURNAL_MAX_MB"):
+        for _ in range(10_000):
+            batch = [a_set() for _ in range(10)]
+            await logbook.append(*batch)
+            confirmed += batch
+    assert (await logbook.stats()).queue_depth == len(confirmed) > 100
+    warnings = [r.getMessage() for r in caplog.records if "journal is" in r.getMessage()]
+    assert len(warnings) == 1 and "% full" in warnings[0]
+    await logbook.close()
+    await unreachable.dispose()
+
+
+async def test_logs_rejected_lists_retries_and_discards_refused_sets(
+    seeded: Database, database_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from fitcoach.agent.logbook import journal_path_for
+    from fitcoach.cli import app
+
+    data_dir = tmp_path / "data"
+    logbook = Logbook(seeded, journal_path_for(data_dir))
+    orphans = [WorkoutSet(**{**a_set().__dict__, "user_id": uuid.uuid4()}) for _ in range(3)]
+    await logbook.append(*orphans)
+    assert await logbook.drain(timeout=30)
+    await logbook.close()
+    env = {"DATABASE_URL": database_url, "FITCOACH_DATA_DIR": str(data_dir)}
+
+    async def fitcoach(*args: str) -> Any:  # a command runs its own event loop: in a thread
+        return await asyncio.to_thread(
+            CliRunner().invoke, app, ["logs", "rejected", *args], env=env
+        )
+
+    listed = await fitcoach("--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert {row["id"] for row in rows} == {str(s.id) for s in orphans}
+    assert all(row["reason"] for row in rows)
+    retried = await fitcoach("--retry", str(orphans[0].id))
+    assert retried.exit_code == 0 and "1 sets queued" in retried.stdout
+    discarded = await fitcoach("--discard-all")
+    assert discarded.exit_code == 0 and "2 sets discarded" in discarded.stdout
+    assert json.loads((await fitcoach("--json")).stdout) == []
+    bad = await fitcoach("--retry", "not-an-id")
+    assert bad.exit_code == 2 and "set ids" in bad.stderr
+    journal = Logbook(seeded, journal_path_for(data_dir))
+    assert (await journal.stats()).queue_depth == 1  # the retried one waits for delivery again
+    await journal.close()

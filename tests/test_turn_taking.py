@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -248,3 +249,59 @@ def test_a_local_session_imports_no_cloud_plugin(tmp_path: Path) -> None:
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert json.loads(result.stdout.strip().replace("'", '"')) == ["livekit.plugins.silero"]
+
+
+class BusyRecognizer(SecondsRecognizer):
+    """Takes a while per call, as whisper does, and notes how many calls ran at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = 0
+        self.most_at_once = 0
+
+    async def _recognize_impl(self, buffer: AudioBuffer, **kwargs: Any) -> stt.SpeechEvent:
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            await asyncio.sleep(0.3)
+            return await super()._recognize_impl(buffer, **kwargs)
+        finally:
+            self.running -= 1
+
+
+async def test_endless_speech_with_short_pauses_is_bounded_in_audio_and_in_work() -> None:
+    """Speech, a 0.25 s pause, speech... for a minute: the VAD never closes the segment, and
+    each pause used to start a transcription of everything so far while stale ones ran on."""
+    from fitcoach.agent.engines.speculative_stt import MAX_SEGMENT_S
+
+    speech = _voiced("02_conv_workout_today.wav")
+    pieces = []
+    while sum(len(p) for p in pieces) < 60 * SAMPLE_RATE:
+        pieces += [speech, _silence(0.25)]
+    samples = np.concatenate([*pieces, _silence(1.5)])
+    recognizer = BusyRecognizer()
+    adapter = SpeculativeStreamAdapter(
+        recognizer=recognizer,
+        vad=load_vad(TUNED),
+        speculate_after_s=TUNED.speculate_after_s or 0.15,
+    )
+    stream = adapter.stream()
+    for start in range(0, len(samples), 320):
+        chunk = samples[start : start + 320]
+        stream.push_frame(
+            rtc.AudioFrame(
+                data=chunk.tobytes(),
+                sample_rate=SAMPLE_RATE,
+                num_channels=1,
+                samples_per_channel=len(chunk),
+            )
+        )
+        if start % (320 * 50) == 0:
+            await asyncio.sleep(0)  # let the VAD and the guesses run as the audio comes
+    stream.end_input()
+    events = [event async for event in stream]
+    await stream.aclose()
+    finals = [e for e in events if e.type == stt.SpeechEventType.FINAL_TRANSCRIPT]
+    assert finals, [e.type for e in events]
+    assert recognizer.calls and max(recognizer.calls) <= MAX_SEGMENT_S + 1.0
+    assert recognizer.most_at_once == 1

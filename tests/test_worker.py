@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from livekit.agents import AgentSession, JobExecutorType
+from livekit.agents import AgentServer, AgentSession, JobExecutorType
 from livekit.agents.voice import room_io
 from livekit.protocol import models
 from sqlalchemy import func, select
@@ -161,9 +161,11 @@ async def run_jobs(
         await _run_jobs(sessions, metadata, during)
 
 
-async def _run_jobs(sessions: ScriptedSessions, metadata: list[str], during: Any) -> None:
+@contextlib.asynccontextmanager
+async def running_server(sessions: ScriptedSessions, **settings: Any) -> AsyncIterator[AgentServer]:
+    """A thread-mode server, started, with fitcoach's entrypoint and `sessions`."""
     server = build_server(
-        load_settings(),
+        load_settings(**settings),
         num_idle_processes=0,
         executor=JobExecutorType.THREAD,
         port=0,
@@ -175,15 +177,24 @@ async def _run_jobs(sessions: ScriptedSessions, metadata: list[str], during: Any
     runner = asyncio.get_running_loop().create_task(server.run(devmode=True, unregistered=True))
     await asyncio.wait_for(started.wait(), 30)
     try:
-        for index, raw in enumerate(metadata):
-            room = models.Room(sid=f"RM_{index}", name=f"room-{index}", metadata=raw)
-            await server.simulate_job(f"room-{index}", fake_job=True, room_info=room)
-        if during is not None:
-            await during()
-        await server.drain(timeout=60)
+        yield server
     finally:
         await server.aclose()
         await runner
+
+
+async def dispatch(server: AgentServer, metadata: list[str]) -> None:
+    for index, raw in enumerate(metadata):
+        room = models.Room(sid=f"RM_{index}", name=f"room-{index}", metadata=raw)
+        await server.simulate_job(f"room-{index}", fake_job=True, room_info=room)
+
+
+async def _run_jobs(sessions: ScriptedSessions, metadata: list[str], during: Any) -> None:
+    async with running_server(sessions) as server:
+        await dispatch(server, metadata)
+        if during is not None:
+            await during()
+        await server.drain(timeout=60)
 
 
 def meta(agent_type: str = "workout") -> str:
@@ -293,7 +304,7 @@ async def test_an_unknown_user_ends_the_job_with_a_reason(
 
 _SIGTERM_WORKER = """
 import asyncio, json, logging, os, sys
-from livekit.agents import AgentSession, JobExecutorType
+from livekit.agents import AgentServer, AgentSession, JobExecutorType
 from livekit.agents.voice import room_io
 from livekit.protocol import models
 from fitcoach.agent import worker
@@ -418,3 +429,35 @@ def test_worker_start_with_a_cloud_llm_but_no_key_names_the_key() -> None:
     assert result.exit_code == 2
     assert "CARTESIA_API_KEY" in result.stderr
     assert "do-not-print" not in result.output + result.stderr
+
+
+async def test_a_worker_at_its_session_capacity_reports_itself_full(job_env: str) -> None:
+    """LiveKit sends a full worker no more rooms: two sessions fill a worker with room for
+    two, and it is available again once they end."""
+    from fitcoach.agent.admission import SessionLoad
+
+    sessions = ScriptedSessions([])
+    with room_with([joined(token_for("demo"))]):
+        async with running_server(sessions, max_sessions=2, load_threshold=0.95) as server:
+            load = server.load_fnc
+            assert isinstance(load, SessionLoad) and load.capacity == 2
+            # The CPU of this shared test machine is not what is tested here.
+            server.load_fnc = SessionLoad(2, cpu=lambda: 0.1)
+            assert server.load_fnc(server) == pytest.approx(0.1)
+            await dispatch(server, [meta(), meta()])
+            for _ in range(300):
+                if len(sessions.created) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert server.load_fnc(server) == 1.0
+            # The framework's own decision (livekit-agents 1.8.9), from that load.
+            await server._refresh_worker_load()
+            assert not server._is_available()
+            for index in range(2):
+                await sessions.in_job(index, sessions.created[index][0].aclose())
+            for _ in range(300):
+                if not server.active_jobs:
+                    break
+                await asyncio.sleep(0.05)
+            await server._refresh_worker_load()
+            assert server._is_available()

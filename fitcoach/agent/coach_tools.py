@@ -82,16 +82,16 @@ class CoachTools:
         logbook: Logbook,
         orchestrator: AgentOrchestrator | None,
         session_id: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
     ) -> None:
         self.context = context
         self.logbook = logbook
         self.orchestrator = orchestrator
         self.session_id = session_id or uuid.uuid4()
+        # Whose sets these are comes from the session (its participant's token), never from
+        # a context that a shared cache handed back.
+        self.user_id = user_id or context.user_id
         self.timings = ToolTimings()
-
-    @property
-    def user_id(self) -> uuid.UUID:
-        return self.context.user_id
 
     def _log(self, tool: str, started: float, **details: object) -> None:
         seconds = time.perf_counter() - started

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import shutil
 import sqlite3
 import threading
 import time
@@ -76,6 +77,34 @@ class JournalUnavailable(FitcoachError):
     """The local journal cannot be written: nothing may be confirmed."""
 
     exit_code = 3
+
+
+class JournalFull(JournalUnavailable):
+    """The journal holds as much as it may: new sets are refused, none already held is
+    dropped, until the main database takes the backlog."""
+
+
+# A journal bigger than this refuses new sets (FITCOACH_JOURNAL_MAX_MB): a database down for
+# days must not fill the disk. At about 250 bytes a set, 256 MB is a million sets.
+DEFAULT_JOURNAL_MAX_BYTES = 256 * 1024 * 1024
+# And whatever the limit, the journal leaves this much of its disk free.
+DISK_RESERVE_BYTES = 64 * 1024 * 1024
+# Past this share of its limit the journal warns (and health reports it), before it refuses.
+JOURNAL_ALARM_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class RejectedSet:
+    """A set the main database refused for good, kept with why."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    exercise: str
+    reps: int
+    weight_kg: float
+    logged_at: datetime
+    rejected_at: datetime
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -183,13 +212,49 @@ class Journal:
     side by side), and they leave the WAL checkpoints to the writer's connection.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES) -> None:
         self.path = path
+        self.max_bytes = max_bytes
         self._confirming = _Lane(path, "logbook-confirm", checkpoints=False)
         self._delivering = _Lane(path, "logbook-deliver", checkpoints=True)
+        self._alarmed = False
+        self.fill = 0.0  # the share of max_bytes in use, as of the last confirmation
+
+    def _check_room(self, db: sqlite3.Connection, adding: int) -> None:
+        """JournalFull when `adding` more sets would take the journal past its limit or the
+        disk below its reserve. Runs in the confirming lane, before the insert."""
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        used_pages = (
+            db.execute("PRAGMA page_count").fetchone()[0]
+            - db.execute("PRAGMA freelist_count").fetchone()[0]
+        )
+        wal = self.path.with_name(self.path.name + "-wal")
+        used = used_pages * page_size + (wal.stat().st_size if wal.exists() else 0)
+        self.fill = used / self.max_bytes
+        if used + adding * 1024 > self.max_bytes:
+            raise JournalFull(
+                f"the logbook journal at {self.path} is full ({used // 1_048_576} MB, the "
+                "FITCOACH_JOURNAL_MAX_MB limit): the database has not taken sets for a while"
+            )
+        if shutil.disk_usage(self.path.parent).free < DISK_RESERVE_BYTES + adding * 1024:
+            raise JournalFull(
+                f"the disk holding the logbook journal at {self.path} has less than "
+                f"{DISK_RESERVE_BYTES // 1_048_576} MB free"
+            )
+        if self.fill >= JOURNAL_ALARM_FRACTION and not self._alarmed:
+            self._alarmed = True
+            logger.warning(
+                "the logbook journal is %.0f%% full (%d MB of %d MB): is the database down?",
+                self.fill * 100,
+                used // 1_048_576,
+                self.max_bytes // 1_048_576,
+            )
+        elif self.fill < JOURNAL_ALARM_FRACTION / 2:
+            self._alarmed = False
 
     async def append(self, workout_sets: Sequence[WorkoutSet]) -> None:
-        """Store `workout_sets` in one transaction: all of them are durable, or none is."""
+        """Store `workout_sets` in one transaction: all of them are durable, or none is
+        (JournalFull when the journal may hold no more)."""
         now = time.time()
         rows = [
             (
@@ -206,6 +271,7 @@ class Journal:
         ]
 
         def insert(db: sqlite3.Connection) -> None:
+            self._check_room(db, len(rows))
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany(
@@ -307,15 +373,84 @@ class Journal:
 
     async def rejected(self) -> list[tuple[str, str]]:
         """(set id, reason) of the sets the main database refused for good."""
+        return [(str(r.id), r.reason) for r in await self.rejected_sets()]
+
+    async def rejected_sets(self) -> list[RejectedSet]:
+        """The sets the main database refused for good, oldest refusal first."""
         rows = await self._delivering.run(
-            lambda db: db.execute("SELECT id, reason FROM rejected_sets").fetchall()
+            lambda db: db.execute(
+                "SELECT id, user_id, exercise, reps, weight_kg, logged_at, rejected_at, reason "
+                "FROM rejected_sets ORDER BY rejected_at, id"
+            ).fetchall()
         )
         assert isinstance(rows, list)
-        return [(row[0], row[1]) for row in rows]
+        return [
+            RejectedSet(
+                id=uuid.UUID(row[0]),
+                user_id=uuid.UUID(row[1]),
+                exercise=row[2],
+                reps=row[3],
+                weight_kg=row[4],
+                logged_at=datetime.fromisoformat(row[5]),
+                rejected_at=datetime.fromtimestamp(row[6], UTC),
+                reason=row[7],
+            )
+            for row in rows
+        ]
+
+    async def retry_rejected(self, ids: Sequence[uuid.UUID] | None = None) -> int:
+        """Queue refused sets for delivery again (all of them when `ids` is None), say after
+        their user was restored; returns how many."""
+        chosen = _rejected_ids(ids)
+
+        def requeue(db: sqlite3.Connection) -> int:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                keys = chosen(db)
+                db.executemany(
+                    "INSERT OR IGNORE INTO pending_sets (id, user_id, exercise, reps, weight_kg, "
+                    "logged_at, session_id, confirmed_at) SELECT id, user_id, exercise, reps, "
+                    "weight_kg, logged_at, session_id, ? FROM rejected_sets WHERE id = ?",
+                    [(time.time(), key) for key in keys],
+                )
+                db.executemany("DELETE FROM rejected_sets WHERE id = ?", [(k,) for k in keys])
+            return len(keys)
+
+        moved = await self._delivering.run(requeue)
+        assert isinstance(moved, int)
+        return moved
+
+    async def discard_rejected(self, ids: Sequence[uuid.UUID] | None = None) -> int:
+        """Forget refused sets for good (all of them when `ids` is None); returns how many."""
+        chosen = _rejected_ids(ids)
+
+        def delete(db: sqlite3.Connection) -> int:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                keys = chosen(db)
+                db.executemany("DELETE FROM rejected_sets WHERE id = ?", [(k,) for k in keys])
+            return len(keys)
+
+        removed = await self._delivering.run(delete)
+        assert isinstance(removed, int)
+        return removed
 
     async def close(self) -> None:
         await self._confirming.close()
         await self._delivering.close()
+
+
+def _rejected_ids(
+    ids: Sequence[uuid.UUID] | None,
+) -> Callable[[sqlite3.Connection], list[str]]:
+    """What to act on, read inside the transaction: `ids` that are in rejected_sets, or all."""
+
+    def read(db: sqlite3.Connection) -> list[str]:
+        stored = {row[0] for row in db.execute("SELECT id FROM rejected_sets")}
+        wanted = stored if ids is None else {str(i) for i in ids}
+        return sorted(stored & wanted)
+
+    return read
 
 
 @dataclass
@@ -339,9 +474,15 @@ DeliveredListener = Callable[[list[WorkoutSet]], Awaitable[None] | None]
 class Logbook:
     """Confirm sets durably now; write them to the main database in the background."""
 
-    def __init__(self, database: Database, journal_path: Path) -> None:
+    def __init__(
+        self,
+        database: Database,
+        journal_path: Path,
+        *,
+        max_journal_bytes: int = DEFAULT_JOURNAL_MAX_BYTES,
+    ) -> None:
         self._database = database
-        self._journal = Journal(journal_path)
+        self._journal = Journal(journal_path, max_bytes=max_journal_bytes)
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
@@ -355,6 +496,10 @@ class Logbook:
     @property
     def journal_path(self) -> Path:
         return self._journal.path
+
+    @property
+    def journal(self) -> Journal:
+        return self._journal
 
     @property
     def writing(self) -> bool:

@@ -16,9 +16,12 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterable
 from typing import Annotated, Any
 
-from livekit.agents import Agent, RunContext, function_tool
+from livekit.agents import Agent, ModelSettings, RunContext, function_tool
+from livekit.agents.llm import ChatChunk, ChatContext, ChatMessage, Tool
+from livekit.agents.types import FlushSentinel
 from pydantic import Field, WithJsonSchema
 
 from fitcoach.agent.coach_tools import CoachTools
@@ -35,6 +38,15 @@ from fitcoach.coach import (
 from fitcoach.config import Settings
 from fitcoach.errors import InvalidInput
 from fitcoach.store import Database, WorkoutSet, open_database
+
+# A turn longer than this is not read: typed or pasted text could be a megabyte, which the
+# offline parser takes minutes over and a cloud LLM is billed for on every later request.
+# Spoken turns are far shorter (60 s of speech is about 900 characters, and the STT cuts
+# speech at 30 s).
+MAX_TURN_CHARS = 1000
+TOO_LONG = "That's more than I can take in at once. Could you say it in a sentence or two?"
+# What a turn that was too long is replaced by in what the LLM sees afterwards.
+_TOO_LONG_MARK = "[a message too long to read]"
 
 # The specialists the voice LLM may name (the orchestrator also has tracker, scheduler and
 # general, which its router picks by itself).
@@ -94,7 +106,11 @@ class FitnessVoiceAgent(Agent):
         self.session_id = session_id or uuid.uuid4()
         self.user_context: AgentContext | None = None
         self.orchestrator: AgentOrchestrator | None = None
-        self.logbook = Logbook(services.database, journal_path_for(services.settings.data_dir))
+        self.logbook = Logbook(
+            services.database,
+            journal_path_for(services.settings.data_dir),
+            max_journal_bytes=services.settings.journal_max_mb * 1024 * 1024,
+        )
         self.coach_tools: CoachTools | None = None
         self._reloads: set[asyncio.Task[None]] = set()
         self._stale = False
@@ -115,6 +131,7 @@ class FitnessVoiceAgent(Agent):
             logbook=self.logbook,
             orchestrator=orchestrator,
             session_id=self.session_id,
+            user_id=self.user_id,
         )
         await self.update_instructions(instructions_for(self.agent_type, context))
         self.logbook.add_delivered_listener(self._sets_delivered)
@@ -156,6 +173,21 @@ class FitnessVoiceAgent(Agent):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def llm_node(
+        self, chat_ctx: ChatContext, tools: list[Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[ChatChunk | str | FlushSentinel]:
+        """The LLM's turn, unless the user's message is too long to read: then the agent says
+        so, and no model (local or cloud) ever sees that message, now or later."""
+        last = chat_ctx.items[-1] if chat_ctx.items else None
+        if last is not None and _too_long(last):
+            logger.warning("a turn too long to read was not answered")
+            yield TOO_LONG
+            return
+        async for chunk in Agent.default.llm_node(
+            self, _without_long_turns(chat_ctx), tools, model_settings
+        ):
+            yield chunk
 
     async def on_enter(self) -> None:
         if self.user_context is not None:
@@ -293,3 +325,23 @@ class FitnessVoiceAgent(Agent):
         # Anything else: let the orchestrator's router pick, rather than fail the question.
         chosen = specialist if specialist in ASKABLE_SPECIALISTS else None
         return await self._require_tools().ask_specialist(query, chosen)
+
+
+def _too_long(item: object) -> bool:
+    return (
+        isinstance(item, ChatMessage)
+        and item.role == "user"
+        and len(item.text_content or "") > MAX_TURN_CHARS
+    )
+
+
+def _without_long_turns(chat_ctx: ChatContext) -> ChatContext:
+    """`chat_ctx` with every user message over MAX_TURN_CHARS replaced by a short mark."""
+    if not any(_too_long(item) for item in chat_ctx.items):
+        return chat_ctx
+    bounded = chat_ctx.copy()
+    bounded.items = [
+        ChatMessage(role="user", content=[_TOO_LONG_MARK], id=item.id) if _too_long(item) else item
+        for item in bounded.items
+    ]
+    return bounded

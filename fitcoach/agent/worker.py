@@ -20,6 +20,7 @@ from typing import Any
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
 from livekit.agents.voice import room_io
 
+from fitcoach.agent.admission import SessionLoad, session_capacity
 from fitcoach.agent.coach_session import CoachSession, JobRoom, SessionFactory
 from fitcoach.agent.engines.heap import limit_malloc_arenas
 from fitcoach.agent.identity import IdentityRefused, bound_participant, printable, verified_claim
@@ -148,6 +149,9 @@ def build_server(
     room with `room_options`."""
     options: dict[str, Any] = {
         "setup_fnc": prewarm,
+        # A full worker declines rooms, so LiveKit sends them to another replica.
+        "load_fnc": SessionLoad(session_capacity(settings)),
+        "load_threshold": settings.load_threshold,
         "job_executor_type": executor,
         "port": settings.health_port if port is None else port,
         "drain_timeout": settings.drain_timeout,

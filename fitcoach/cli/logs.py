@@ -266,3 +266,84 @@ def export_command(
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
     run(export)
+
+
+@app.command("rejected")
+def rejected_command(
+    retry: list[str] = typer.Option(
+        [], "--retry", help="Queue this set (id) for delivery again; repeat for more."
+    ),
+    retry_all: bool = typer.Option(False, "--retry-all", help="Queue every refused set again."),
+    discard: list[str] = typer.Option(
+        [], "--discard", help="Forget this set (id) for good; repeat for more."
+    ),
+    discard_all: bool = typer.Option(False, "--discard-all", help="Forget every refused set."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+) -> None:
+    """Sets this machine's logbook confirmed but the database refused for good (say, their
+    user was deleted), with the reasons; retry or discard them."""
+
+    async def manage(settings: Settings) -> None:
+        from fitcoach.agent.logbook import Journal, journal_path_for
+        from fitcoach.errors import InvalidInput
+
+        def ids(values: list[str], option: str) -> list[UUID]:
+            import uuid
+
+            try:
+                return [uuid.UUID(value) for value in values]
+            except ValueError:
+                raise InvalidInput(
+                    f"{option} takes set ids, as `logs rejected` lists them"
+                ) from None
+
+        retrying, discarding = ids(retry, "--retry"), ids(discard, "--discard")
+        journal = Journal(journal_path_for(settings.data_dir))
+        try:
+            if retry_all or retrying:
+                moved = await journal.retry_rejected(None if retry_all else retrying)
+                console.print(f"{moved} sets queued for delivery again", markup=False)
+            if discard_all or discarding:
+                removed = await journal.discard_rejected(None if discard_all else discarding)
+                console.print(f"{removed} sets discarded", markup=False)
+            if retry_all or retrying or discard_all or discarding:
+                return
+            refused = await journal.rejected_sets()
+        finally:
+            await journal.close()
+        if as_json:
+            rows = [
+                {
+                    "id": str(r.id),
+                    "user_id": str(r.user_id),
+                    "exercise": r.exercise,
+                    "reps": r.reps,
+                    "weight_kg": r.weight_kg,
+                    "logged_at": r.logged_at.isoformat(),
+                    "rejected_at": r.rejected_at.isoformat(),
+                    "reason": r.reason,
+                }
+                for r in refused
+            ]
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        if not refused:
+            console.print("no refused sets in this machine's journal", markup=False)
+            return
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=f"{len(refused)} sets the database refused")
+        for column in ("id", "user", "set", "logged at (UTC)", "reason"):
+            table.add_column(column, overflow="fold")
+        for r in refused:
+            table.add_row(
+                str(r.id),
+                str(r.user_id),
+                Text(f"{r.exercise} {r.reps} x {r.weight_kg:g} kg"),
+                f"{r.logged_at.astimezone(UTC):%Y-%m-%d %H:%M}",
+                Text(r.reason),
+            )
+        console.print(table)
+
+    run(manage)

@@ -214,6 +214,14 @@ class ContextLoader:
         from fitcoach.coach.progress import with_training_history
 
         cached = await self.cache.get(user_id)
+        if cached is not None and cached.user_id != user_id:
+            # Only a cache someone else wrote to can hand back another user's context: never
+            # serve it, and say so.
+            logger.error(
+                "context cache entry for %s held another user's context; reloading", user_id
+            )
+            await self.cache.invalidate(user_id)
+            cached = None
         if cached is not None and cached.is_current():
             return cached
         context = await with_training_history(

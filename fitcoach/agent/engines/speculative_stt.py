@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
@@ -30,6 +31,12 @@ from livekit.agents.types import (
 
 # The recogniser already retries inside recognize(); the stream must not retry it again.
 _NO_STREAM_RETRY = APIConnectOptions(max_retry=0, timeout=DEFAULT_API_CONNECT_OPTIONS.timeout)
+# The longest stretch of speech transcribed as one turn. Nobody asks a coach anything that
+# long; without a bound, continuous noise or a hostile stream grew one segment for ever
+# (about 170 MB an hour) and each pause started a transcription of all of it.
+MAX_SEGMENT_S = 30.0
+
+logger = logging.getLogger(__name__)
 
 
 class SpeculativeStreamAdapter(stt.STT):  # type: ignore[type-arg]
@@ -91,19 +98,58 @@ class SpeculativeStreamAdapter(stt.STT):  # type: ignore[type-arg]
         self._recognizer.off("metrics_collected", self._forward_metrics)
 
 
+def _first_seconds(
+    frames: list[rtc.AudioFrame], limit_s: float = MAX_SEGMENT_S
+) -> list[rtc.AudioFrame]:
+    """The first `limit_s` seconds of `frames` (the VAD hands a segment over as one frame)."""
+    if not frames:
+        return []
+    whole = rtc.combine_audio_frames(frames)
+    keep = min(whole.samples_per_channel, int(limit_s * whole.sample_rate))
+    if keep == whole.samples_per_channel:
+        return list(frames)
+    width = whole.num_channels * 2  # 16-bit samples
+    return [
+        rtc.AudioFrame(
+            data=bytes(whole.data.cast("B")[: keep * width]),
+            sample_rate=whole.sample_rate,
+            num_channels=whole.num_channels,
+            samples_per_channel=keep,
+        )
+    ]
+
+
 class _Segment:
-    """One VAD speech segment: its audio so far, and a transcription started early."""
+    """One VAD speech segment: its audio so far (up to MAX_SEGMENT_S), and a transcription
+    started early."""
 
     def __init__(self, frames: list[rtc.AudioFrame]) -> None:
-        self.frames = list(frames)
+        self.frames: list[rtc.AudioFrame] = []
+        self.seconds = 0.0
+        self.cut = False
         self.guess: asyncio.Task[stt.SpeechEvent] | None = None
         self.silence_s = 0.0
         self.closed = False  # the VAD ended it: the final transcript follows at once
+        self.extend(frames)
+
+    def extend(self, frames: list[rtc.AudioFrame]) -> None:
+        for frame in frames:
+            if self.seconds >= MAX_SEGMENT_S:
+                if not self.cut:
+                    self.cut = True
+                    logger.warning(
+                        "speech went on past %.0f s: only its first %.0f s are transcribed",
+                        MAX_SEGMENT_S,
+                        MAX_SEGMENT_S,
+                    )
+                return
+            self.frames.append(frame)
+            self.seconds += frame.samples_per_channel / frame.sample_rate
 
     def drop_guess(self) -> None:
-        if self.guess is not None:
-            self.guess.cancel()
-            self.guess = None
+        # Its transcription goes on in its thread (a thread cannot be stopped); the stream
+        # waits for it before starting another, and its result is not used.
+        self.guess = None
 
 
 class _SpeculativeStream(stt.RecognizeStream):
@@ -123,9 +169,15 @@ class _SpeculativeStream(stt.RecognizeStream):
         self._speculate_after_s = speculate_after_s
         self._language = language
         self._recognizer_options = conn_options
+        # The one transcription this stream has running (at most one at a time: each holds
+        # the CPU, and a stale one cannot be stopped, so another would only queue behind it).
+        self._transcribing: asyncio.Task[stt.SpeechEvent] | None = None
+
+    def _busy(self) -> bool:
+        return self._transcribing is not None and not self._transcribing.done()
 
     def _transcribe(self, frames: list[rtc.AudioFrame]) -> asyncio.Task[stt.SpeechEvent]:
-        return asyncio.create_task(
+        task = asyncio.create_task(
             self._recognizer.recognize(
                 buffer=utils.merge_frames(frames),
                 language=self._language,
@@ -133,6 +185,8 @@ class _SpeculativeStream(stt.RecognizeStream):
             ),
             name="speculative_stt.transcribe",
         )
+        self._transcribing = task
+        return task
 
     async def _run(self) -> None:
         vad_stream = self._vad.stream()
@@ -155,7 +209,7 @@ class _SpeculativeStream(stt.RecognizeStream):
                             stt.SpeechEvent(type=stt.SpeechEventType.START_OF_SPEECH)
                         )
                     elif event.type == vad.VADEventType.INFERENCE_DONE and segment is not None:
-                        segment.frames.extend(event.frames)
+                        segment.extend(event.frames)
                         self._consider_guess(segment, event.raw_accumulated_silence)
                     elif event.type == vad.VADEventType.END_OF_SPEECH and segment is not None:
                         finished, segment = segment, None
@@ -172,6 +226,8 @@ class _SpeculativeStream(stt.RecognizeStream):
             await asyncio.gather(*tasks)
         finally:
             await utils.aio.cancel_and_wait(*tasks)
+            if self._transcribing is not None:
+                await utils.aio.cancel_and_wait(self._transcribing)
             await vad_stream.aclose()
 
     def _consider_guess(self, segment: _Segment, silence_s: float) -> None:
@@ -179,7 +235,7 @@ class _SpeculativeStream(stt.RecognizeStream):
             # The silence counter went back: the user spoke again, so the guess is stale.
             segment.drop_guess()
         segment.silence_s = silence_s
-        if segment.guess is None and silence_s >= self._speculate_after_s:
+        if segment.guess is None and silence_s >= self._speculate_after_s and not self._busy():
             guess = segment.guess = self._transcribe(segment.frames)
             guess.add_done_callback(lambda task: self._offer_preflight(segment, task))
 
@@ -202,8 +258,11 @@ class _SpeculativeStream(stt.RecognizeStream):
             stt.SpeechEvent(type=stt.SpeechEventType.END_OF_SPEECH, speech_end_time=speech_end_time)
         )
         # Nothing but silence came after the guess, so it heard the same words as the
-        # whole segment would; otherwise transcribe the segment the VAD kept.
-        result = await (segment.guess or self._transcribe(list(event.frames)))
+        # whole segment would; otherwise transcribe the segment, once a stale guess is done.
+        if segment.guess is None and self._transcribing is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._transcribing
+        result = await (segment.guess or self._transcribe(_first_seconds(event.frames)))
         if result.alternatives and result.alternatives[0].text:
             self._event_ch.send_nowait(
                 stt.SpeechEvent(
