@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from fitcoach.coach.context import AgentContext, LoggedSet
 from fitcoach.coach.exercises import find_exercise
@@ -25,14 +25,7 @@ from fitcoach.coach.training import (
 )
 
 Specialist = Literal["workout", "diet", "supplement", "tracker", "scheduler", "general"]
-SPECIALISTS: tuple[Specialist, ...] = (
-    "workout",
-    "diet",
-    "supplement",
-    "tracker",
-    "scheduler",
-    "general",
-)
+SPECIALISTS: tuple[Specialist, ...] = get_args(Specialist)
 # The knowledge-base topics each specialist answers from first.
 KNOWLEDGE_TOPICS: dict[Specialist, set[str]] = {
     "workout": {"workout", "recovery", "safety"},
