@@ -1,9 +1,12 @@
 """Memory: peak RSS of a job process with the local engines loaded and two spoken turns
-served, and of an idle worker (the main process that waits for LiveKit to dispatch jobs).
-Each is measured in a fresh Python process, so nothing else this run loaded counts."""
+served (in a fresh Python process, so nothing else this run loaded counts), and the process
+tree of a real `fitcoach worker start` registered with a stand-in LiveKit server on
+127.0.0.1: its main process, the framework's forkserver and a warmed idle job process,
+with the framework's preload of its local inference models off (fitcoach's default) and on."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -46,26 +49,6 @@ print(json.dumps({{"after_prewarm_kb": after_prewarm, "peak_kb": peak}}))
 """
 )
 
-_IDLE_WORKER = (
-    _PEAK
-    + """
-import asyncio, json
-from fitcoach.agent.worker import build_server
-from fitcoach.config import load_settings
-
-async def main():
-    server = build_server(load_settings(), num_idle_processes=0, port=0)
-    runner = asyncio.ensure_future(server.run(devmode=False, unregistered=True))
-    await asyncio.sleep(3)
-    peak = peak_kb()
-    await server.aclose()
-    runner.cancel()
-    print(json.dumps({"peak_kb": peak}))
-
-asyncio.run(main())
-"""
-)
-
 
 def _child(code: str, data_dir: Path) -> dict[str, Any]:
     environment = {**os.environ, "FITCOACH_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
@@ -85,9 +68,79 @@ def _child(code: str, data_dir: Path) -> dict[str, Any]:
 
 def measure(workdir: Path) -> dict[str, Any]:
     job = _child(_JOB.format(fixtures=str(REPO / "fixtures")), workdir / "memory-job")
-    worker = _child(_IDLE_WORKER, workdir / "memory-worker")
+    tree = asyncio.run(_worker_tree(workdir / "memory-worker", preload=None))
+    preloaded = asyncio.run(_worker_tree(workdir / "memory-worker-preload", preload="1"))
     return {
         "job_rss_mb": round(job["peak_kb"] / 1024, 1),
         "job_rss_after_prewarm_mb": round(job["after_prewarm_kb"] / 1024, 1),
-        "worker_idle_rss_mb": round(worker["peak_kb"] / 1024, 1),
+        "worker_idle_rss_mb": tree["main"],
+        "worker_forkserver_rss_mb": tree["forkserver"],
+        "worker_idle_job_process_rss_mb": tree["idle_job"],
+        "worker_forkserver_rss_mb_framework_preload": preloaded["forkserver"],
+        "worker_idle_job_process_rss_mb_framework_preload": preloaded["idle_job"],
     }
+
+
+async def _worker_tree(data_dir: Path, *, preload: str | None) -> dict[str, float]:
+    """RSS (MB) of `fitcoach worker start --num-idle-processes 1`'s processes once its idle
+    job process has finished loading the models."""
+    import psutil
+
+    from tests.fake_livekit import FakeLiveKit
+
+    livekit = await FakeLiveKit().start()
+    env = {
+        **os.environ,
+        "LIVEKIT_URL": livekit.url,
+        "LIVEKIT_API_KEY": "bench",
+        "LIVEKIT_API_SECRET": "b" * 40,
+        "FITCOACH_HEALTH_PORT": "0",
+        "FITCOACH_DATA_DIR": str(data_dir),
+    }
+    if preload is not None:
+        env["LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"] = preload
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fitcoach",
+        "worker",
+        "start",
+        "--num-idle-processes",
+        "1",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        main = psutil.Process(worker.pid)
+        previous: list[int] = []
+        for _ in range(240):  # the idle process is warm once its memory stops growing
+            await asyncio.sleep(1)
+            sizes = _sizes(main)
+            if len(sizes) >= 3 and sizes == previous and max(sizes[1:]) > 200:
+                break
+            previous = sizes
+        sizes = _sizes(main)
+    finally:
+        worker.terminate()
+        await worker.wait()
+        await livekit.stop()
+    # Children by start: the forkserver, then the job processes it forks; the multiprocessing
+    # resource tracker (about 12 MB) is not the worker's.
+    children = [s for s in sizes[1:] if s > 20]
+    return {
+        "main": sizes[0],
+        "forkserver": children[0] if children else 0.0,
+        "idle_job": max(children[1:], default=0.0),
+    }
+
+
+def _sizes(main: Any) -> list[Any]:
+    processes = [main, *sorted(main.children(recursive=True), key=lambda p: p.create_time())]
+    sizes = []
+    for process in processes:
+        try:
+            sizes.append(round(process.memory_info().rss / 2**20))
+        except Exception:  # a process that has just exited
+            continue
+    return sizes

@@ -461,3 +461,48 @@ async def test_a_worker_at_its_session_capacity_reports_itself_full(job_env: str
                 await asyncio.sleep(0.05)
             await server._refresh_worker_load()
             assert server._is_available()
+
+
+async def test_worker_start_registers_under_its_agent_name_with_a_livekit_server(
+    job_env: str,
+) -> None:
+    """A real `fitcoach worker start` process against a stand-in LiveKit server: it registers
+    for explicit dispatch under its agent name, reports its status, and exits 0 on SIGTERM."""
+    from tests.fake_livekit import FakeLiveKit
+
+    livekit = await FakeLiveKit().start()
+    env = {
+        **os.environ,
+        "LIVEKIT_URL": livekit.url,
+        **{name.upper(): value for name, value in TEST_KEYS.items()},
+        "FITCOACH_AGENT_NAME": "coach-eu",
+        "FITCOACH_HEALTH_PORT": "0",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fitcoach",
+        "worker",
+        "start",
+        "--num-idle-processes",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await asyncio.wait_for(livekit.registered.wait(), 120)
+        registration = livekit.registrations[0]
+        assert registration.agent_name == "coach-eu"
+        for _ in range(100):  # the worker reports its status every few seconds
+            if livekit.statuses:
+                break
+            await asyncio.sleep(0.1)
+        assert livekit.statuses and livekit.statuses[-1].load < 1.0
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await livekit.stop()

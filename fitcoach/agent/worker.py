@@ -1,138 +1,56 @@
-"""The LiveKit worker: per-process prewarm, the job entrypoint, and running the server.
+"""The LiveKit worker: the server that registers with LiveKit, supervises job processes and
+drains on SIGTERM (running sessions finish, and each one's logbook delivers before exit).
 
-LiveKit dispatches a room to the worker; the entrypoint reads who the session is for from
-the room's metadata, loads their context and starts the logbook before joining, then runs
-the AgentSession until the room or the session ends. SIGTERM drains: running sessions
-finish, and each one's logbook delivers before the process exits.
+LiveKit dispatches a room to the worker, which runs it in a job process (fitcoach.agent.job:
+whom the room is for, then their coach session). This module is what the main process
+imports, so it stays light: the models and the session stack load in job processes only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import logging
+import os
 import signal
-import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess
-from livekit.agents.voice import room_io
 
 from fitcoach.agent.admission import SessionLoad, session_capacity
-from fitcoach.agent.coach_session import CoachSession, JobRoom, SessionFactory
-from fitcoach.agent.engines.heap import limit_malloc_arenas
-from fitcoach.agent.identity import IdentityRefused, bound_participant, printable, verified_claim
-from fitcoach.agent.metadata import InvalidRoomMetadata, parse_room_metadata
-from fitcoach.agent.providers import register_plugins
-from fitcoach.agent.session_builder import Engines, build_session
-from fitcoach.config import Settings, load_settings
-from fitcoach.errors import ConfigError, FitcoachError
+from fitcoach.config import Settings
+from fitcoach.errors import ConfigError
+
+if TYPE_CHECKING:
+    from livekit.agents.voice import room_io
+
+    from fitcoach.agent.coach_session import SessionFactory
 
 logger = logging.getLogger(__name__)
 
-
-def _settings_if_valid() -> Settings | None:
-    try:
-        return load_settings()
-    except FitcoachError:
-        return None  # run_worker reports the problem; until then, register every plugin
-
-
-limit_malloc_arenas()
-register_plugins(_settings_if_valid())
+# The framework preloads its own local VAD and end-of-turn model into every job process
+# (through its forkserver: about 244 MB); fitcoach uses neither, so it switches that off.
+_PRELOAD_LOCAL_INFERENCE = "LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Load every model once per process, before it takes a job."""
-    from fitcoach.coach import shared_knowledge_base
+    """Load every model once per job process, before it takes a job."""
+    from fitcoach.agent.job import prewarm_process
 
-    shared_knowledge_base()
-    proc.userdata["engines"] = Engines.load(load_settings())
+    prewarm_process(proc)
 
 
 async def entrypoint(
     ctx: JobContext,
     *,
-    session_factory: SessionFactory = build_session,
+    session_factory: SessionFactory | None = None,
     room_options: room_io.RoomOptions | None = None,
 ) -> None:
-    """One room: the person the token proves, then their coach session, which the job's
-    shutdown stops. Nothing about any user is read before that person is known."""
-    settings = load_settings()
-    # Every log line of this job carries these, through the framework's job log filter.
-    ctx.log_context_fields = {"job_id": ctx.job.id, "room": ctx.job.room.name}
-    try:
-        user_id, identity, agent_type = await _whom_to_serve(ctx, settings)
-    except (InvalidRoomMetadata, IdentityRefused) as exc:
-        logger.error("job refused: %s", exc)
-        ctx.shutdown(reason=f"job refused: {exc}")
-        return
-    ctx.log_context_fields = {
-        **ctx.log_context_fields,
-        "user_id": str(user_id),
-        "participant": printable(identity),
-    }
-    logger.info("session starting", extra={"agent_type": agent_type})
-    prewarmed = ctx.proc.userdata.get("engines")
-    # Bound to that one participant: anyone else in the room is not heard, and the same
-    # identity reconnecting after a drop is served again.
-    options = dataclasses.replace(
-        room_options or room_io.RoomOptions(), participant_identity=identity
-    )
-    running = CoachSession(
-        settings,
-        user=user_id,
-        agent_type=agent_type,
-        engines=prewarmed if isinstance(prewarmed, Engines) else lambda: Engines.load(settings),
-        io=JobRoom(ctx, options),
-        session_factory=session_factory,
-        check_schema=False,
-    )
-    try:
-        await running.start()
-    except Exception as exc:
-        # One line for the operator, whatever the kind; what had started is stopped already.
-        reason = str(exc) if isinstance(exc, FitcoachError) else _kind_and_line(exc)
-        logger.error("session not started: %s", reason)
-        logger.debug("session start failure", exc_info=True)
-        ctx.shutdown(reason=f"session not started: {reason}")
-        return
+    """A job's room: see fitcoach.agent.job.serve_room (imported in the job process only)."""
+    from fitcoach.agent.job import serve_room
 
-    async def on_shutdown(reason: str) -> None:
-        await running.aclose()
-        logger.info("session ended: %s", reason)
-
-    ctx.add_shutdown_callback(on_shutdown)
-
-
-async def _whom_to_serve(ctx: JobContext, settings: Settings) -> tuple[uuid.UUID, str, str]:
-    """(user, participant identity, agent type) for this room, or IdentityRefused /
-    InvalidRoomMetadata with the reason."""
-    # The room's metadata says which coach; a dispatch's own is used when the room has none.
-    metadata = parse_room_metadata(ctx.job.room.metadata or ctx.job.metadata)
-    claimed = None
-    if metadata.user_id is not None:
-        secret = settings.metadata_secret
-        claimed = verified_claim(
-            user_id=metadata.user_id,
-            room=ctx.job.room.name,
-            expires_at=metadata.user_claim_expires_at,
-            signature=metadata.user_claim_signature,
-            secret=secret.get_secret_value() if secret else None,
-        ).user_id
-    if not ctx.room.isconnected():
-        await ctx.connect()
-    identity, user_id = await bound_participant(
-        ctx.room, expected_user=claimed, within_s=settings.participant_timeout
-    )
-    return user_id, identity, metadata.agent_type
-
-
-def _kind_and_line(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
+    await serve_room(ctx, session_factory=session_factory, room_options=room_options)
 
 
 def build_server(
@@ -141,12 +59,17 @@ def build_server(
     num_idle_processes: int | None = None,
     executor: JobExecutorType = JobExecutorType.PROCESS,
     port: int | None = None,
-    session_factory: SessionFactory = build_session,
+    session_factory: SessionFactory | None = None,
     room_options: room_io.RoomOptions | None = None,
 ) -> AgentServer:
     """The AgentServer for ROOM jobs, with fitcoach's prewarm and entrypoint. Each job's
     AgentSession comes from `session_factory` (a voice session by default) and joins its
     room with `room_options`."""
+    if executor == JobExecutorType.THREAD:
+        # Jobs share this process and run on other threads, where plugins cannot register.
+        from fitcoach.agent.providers import register_plugins
+
+        register_plugins(settings)
     options: dict[str, Any] = {
         "setup_fnc": prewarm,
         # A full worker declines rooms, so LiveKit sends them to another replica.
@@ -213,5 +136,6 @@ def run_worker(settings: Settings, *, num_idle_processes: int | None = None) -> 
 
     check_livekit_settings(settings)
     check_providers(settings)
+    os.environ.setdefault(_PRELOAD_LOCAL_INFERENCE, "0")
     server = build_server(settings, num_idle_processes=num_idle_processes)
     asyncio.run(serve(server, drain_timeout=settings.drain_timeout))
