@@ -153,21 +153,34 @@ class CoachTools:
     def todays_meals(self) -> str:
         started = time.perf_counter()
         try:
-            plan = self.context.current_meal_plan
-            if plan is None or not plan.meals:
-                return "There's no meal plan for today."
-            meals = [
-                f"{meal.name.lower()}: {', '.join(meal.items)}, {meal.calories} calories and "
-                f"{round(meal.protein_g)} grams of protein"
-                for meal in plan.meals
-            ]
-            return (
-                "Today's meals. " + ". ".join(m[0].upper() + m[1:] for m in meals) + ". "
-                f"In total about {plan.calories} calories "
-                f"and {round(plan.protein_g)} grams of protein."
-            )
+            return self._describe_meals()
         finally:
             self._log("get_todays_meals", started)
+
+    def _describe_meals(self) -> str:
+        plan = self.context.current_meal_plan
+        if plan is None or not plan.meals:
+            return "There's no meal plan for today."
+        meals = [
+            f"{meal.name.lower()}: {', '.join(meal.items)}, {meal.calories} calories and "
+            f"{round(meal.protein_g)} grams of protein"
+            for meal in plan.meals
+        ]
+        return (
+            "Today's meals. " + ". ".join(m[0].upper() + m[1:] for m in meals) + ". "
+            f"In total about {plan.calories} calories "
+            f"and {round(plan.protein_g)} grams of protein."
+        )
+
+    def answer_ahead(self, tool: str) -> str | None:
+        """What a tool that only reads the loaded context would answer, computed without
+        calling it (nothing is logged as a call): for speaking before the turn is confirmed.
+        None for any tool that writes or leaves this process."""
+        if tool == "get_todays_workout":
+            return self._describe_workout()
+        if tool == "get_todays_meals":
+            return self._describe_meals()
+        return None
 
     # -- log_workout_set ------------------------------------------------------------------
 

@@ -184,10 +184,27 @@ class FitnessVoiceAgent(Agent):
             logger.warning("a turn too long to read was not answered")
             yield TOO_LONG
             return
+        answers_ahead = getattr(self.session.llm, "speaks_tool_output_verbatim", False)
         async for chunk in Agent.default.llm_node(
             self, _without_long_turns(chat_ctx), tools, model_settings
         ):
+            ahead = self._answer_ahead(chunk) if answers_ahead else None
+            if ahead:
+                # The reply of a tool that only reads the loaded context is known now: said
+                # first, it is synthesised while the framework still waits to confirm the
+                # turn (its preemptive generation), and plays the moment it is confirmed.
+                # The call itself still runs then, as every call does.
+                yield ahead
             yield chunk
+
+    def _answer_ahead(self, chunk: object) -> str | None:
+        calls = chunk.delta.tool_calls if isinstance(chunk, ChatChunk) and chunk.delta else []
+        if not calls or self.coach_tools is None:
+            return None
+        answers = [self.coach_tools.answer_ahead(call.name) for call in calls]
+        if any(answer is None for answer in answers):
+            return None
+        return " ".join(a for a in answers if a)
 
     async def on_enter(self) -> None:
         if self.user_context is not None:

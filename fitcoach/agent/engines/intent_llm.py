@@ -55,6 +55,17 @@ def _pending_tool_outputs(chat_ctx: llm.ChatContext) -> list[str]:
     return list(reversed(outputs))
 
 
+def _said_this_turn(chat_ctx: llm.ChatContext) -> list[str]:
+    """What the assistant has said since the user last spoke."""
+    said: list[str] = []
+    for item in reversed(chat_ctx.items):
+        if item.type == "message" and item.role == "user":
+            break
+        if item.type == "message" and item.role == "assistant" and item.text_content:
+            said.append(item.text_content)
+    return said
+
+
 def _previous_set(chat_ctx: llm.ChatContext) -> dict[str, Any]:
     """The arguments of the last set logged in this conversation ("another set of eight")."""
     for item in reversed(chat_ctx.items):
@@ -149,9 +160,14 @@ def _log_call(
 class IntentLLM(llm.LLM):  # type: ignore[type-arg]
     """The offline intent engine as a LiveKit LLM that calls the agent's tools.
 
+    Its reply after a tool call is the tool's output, word for word, so an agent may speak a
+    read-only tool's answer ahead of the call (`speaks_tool_output_verbatim`).
+
     Args:
         engine: an IntentEngine (tests inject one); default: the process's shared engine.
     """
+
+    speaks_tool_output_verbatim = True
 
     def __init__(self, *, engine: IntentEngine | None = None) -> None:
         super().__init__()
@@ -190,7 +206,9 @@ class IntentLLM(llm.LLM):  # type: ignore[type-arg]
     async def decide(self, chat_ctx: llm.ChatContext) -> str | list[FunctionToolCall]:
         outputs = _pending_tool_outputs(chat_ctx)
         if outputs:
-            return " ".join(outputs)  # the tools already speak in full sentences
+            reply = " ".join(outputs)  # the tools already speak in full sentences
+            # The agent said it ahead of the call (a tool that only reads): nothing to add.
+            return "" if reply in _said_this_turn(chat_ctx) else reply
         text = last_user_text(chat_ctx)
         if text is None:
             return ""
