@@ -215,7 +215,18 @@ def _print(results: dict[str, Any], console: Console) -> None:
     console.print(table)
     if results["scale"]:
         levels = Table(title="concurrent sessions in one process")
-        for column in ("kind", "offered", "served", "turns", "turns/s", "p50 s", "p95 s", "lost"):
+        columns = (
+            "kind",
+            "offered",
+            "served",
+            "turns",
+            "turns/s",
+            "p50 s",
+            "p95 s",
+            "lost",
+            "CPU s/turn",
+        )
+        for column in columns:
             levels.add_column(column, justify="right")
         for level in results["scale"]:
             levels.add_row(
@@ -227,6 +238,7 @@ def _print(results: dict[str, Any], console: Console) -> None:
                 str(level["e2e_p50"]),
                 str(level["e2e_p95"]),
                 str(level.get("turns_without_reply", "-")),
+                str(level.get("cpu_s_per_turn", "-")),
             )
         console.print(levels)
     for name, problem in results["problems"].items():

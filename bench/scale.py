@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import time
 from typing import Any
 
@@ -92,6 +93,7 @@ async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -
     vad_logger.addHandler(behind)
     vad_logger.propagate = False
     started = time.perf_counter()
+    cpu_before = _cpu_seconds()
     try:
         reports = await asyncio.gather(
             *(replay(paths, settings=settings, engines=engines) for _ in range(sessions))
@@ -100,6 +102,7 @@ async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -
         vad_logger.removeHandler(behind)
         vad_logger.propagate = True
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     e2e = [t.latency["e2e"] for r in reports for t in r.turns if t.latency["e2e"] is not None]
     level = _level("audio", sessions, e2e, wall)
     level["sessions_offered"] = offered
@@ -108,7 +111,16 @@ async def _audio_level(settings: Any, sessions: int, turns: int, engines: Any) -
         1 for r in reports for t in r.turns if t.latency["e2e"] is None
     )
     level["vad_behind_real_time_warnings"] = behind.count
+    spoken = sum(len(r.turns) for r in reports)
+    # Everything the sessions cost this process (VAD, whisper, the brain, piper, the event
+    # loop), per turn a user spoke: what decides how many sessions a core carries.
+    level["cpu_s_per_turn"] = round(cpu / spoken, 3) if spoken else None
     return level
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _level(kind: str, sessions: int, seconds: list[float], wall: float) -> dict[str, Any]:
