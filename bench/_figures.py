@@ -9,18 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fitcoach.stats import summary
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def summary(values: list[float], *, digits: int = 4) -> dict[str, Any]:
-    """n, median (also as p50), p95, p99 of `values`, rounded."""
-    from fitcoach.runner.replay import percentile
-
-    def at(q: float) -> float | None:
-        value = percentile(values, q)
-        return None if value is None else round(value, digits)
-
-    return {"n": len(values), "median": at(50), "p50": at(50), "p95": at(95), "p99": at(99)}
+__all__ = ["REPO", "commit", "machine", "summary"]
 
 
 def machine() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Fault injection for the durable logbook: kill -9 mid-stream, and a database outage.
 
-    python bench/chaos.py [--trials N] [--database-url URL] [--outage-s S]
+    python -m bench.chaos [--trials N] [--database-url URL] [--outage-s S]
 
 Kill trials: a child process confirms sets as the voice agent does (journal first, then
 "Logged"), with its writer delivering to the database; it is killed with SIGKILL at a random
@@ -43,16 +43,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlmodel import col
 
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import col  # noqa: E402
-
-from fitcoach.agent.logbook import Logbook  # noqa: E402
-from fitcoach.config import load_settings  # noqa: E402
-from fitcoach.store import (  # noqa: E402
+from fitcoach.agent.logbook import Logbook
+from fitcoach.config import load_settings
+from fitcoach.store import (
     Database,
     WorkoutLog,
     WorkoutSet,
@@ -61,7 +58,9 @@ from fitcoach.store import (  # noqa: E402
     upgrade,
     user_id_for,
 )
-from tests.tcp_proxy import TcpProxy  # noqa: E402
+from tests.tcp_proxy import TcpProxy
+
+REPO = Path(__file__).resolve().parents[1]
 
 CONFIRMER = """
 import asyncio, sys, uuid
@@ -399,7 +398,7 @@ async def main() -> int:
     args = parser.parse_args()
     if args.database_url is not None:
         return await run_trials(args)
-    from postgres_scratch import scratch_database
+    from bench.postgres_scratch import scratch_database
 
     async with scratch_database() as url:
         args.database_url = url

@@ -7,7 +7,7 @@ import random
 import time
 from typing import Any
 
-from _figures import summary
+from bench._figures import summary
 
 
 async def measure(database_url: str, *, quick: bool) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Hostile and malformed input, counted: every case table in tests/hostile/ against the real code.
 
-    python bench/hostile_inputs.py [--only CATEGORY,...] [--database-url URL]
+    python -m bench.hostile_inputs [--only CATEGORY,...] [--database-url URL]
 
 Categories: metadata (room metadata a worker job gets), tool-args (what an LLM can send to
 log_workout_set, through an AgentSession, down to the database), audio (files for replay),
@@ -28,15 +28,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from rich.console import Console
+from rich.table import Table
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from fitcoach.config import load_settings  # noqa: E402
-from fitcoach.store import User, open_database, seed, upgrade  # noqa: E402
-from tests.hostile import (  # noqa: E402
+from fitcoach.config import load_settings
+from fitcoach.store import User, open_database, seed, upgrade
+from tests.hostile import (
     Outcome,
     audio,
     cli,
@@ -45,6 +42,8 @@ from tests.hostile import (  # noqa: E402
     resources,
     tool_args,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 CATEGORIES = ("metadata", "tool-args", "audio", "cli", "resources")
 

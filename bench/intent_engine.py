@@ -1,6 +1,6 @@
 """Benchmark: the offline intent engine's per-query latency, and its accuracy per labelled set.
 
-    python bench/intent_engine.py [--quick] [--out PATH]
+    python -m bench.intent_engine [--quick] [--out PATH]
 
 Runs every labelled utterance in tests/data through `IntentEngine.classify` (after a warm-up)
 and prints load time, median / p95 / p99 latency per query, the exercise matcher's own
@@ -28,6 +28,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from fitcoach.stats import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
@@ -95,17 +97,11 @@ def score_set(engine: Any, rows: list[dict[str, Any]]) -> SetScore:
     return score
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def _latency(values: list[float]) -> dict[str, float]:
     return {
         "median": round(statistics.median(values), 3),
-        "p95": round(percentile(values, 95), 3),
-        "p99": round(percentile(values, 99), 3),
+        "p95": round(percentile(values, 95) or 0.0, 3),
+        "p99": round(percentile(values, 99) or 0.0, 3),
         "max": round(max(values), 3),
     }
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _figures import summary
+from bench._figures import summary
 
 
 def _sets(user_id: uuid.UUID, count: int) -> list[Any]:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _figures import REPO
+from bench._figures import REPO
 
 # The kernel's high-water mark for this process image (getrusage's ru_maxrss would carry
 # over the parent's peak across fork and exec).

@@ -1,6 +1,6 @@
 """Every fitcoach benchmark in one run: prints a table and writes bench/results/latest.json.
 
-    python bench/run.py [--quick] [--out PATH]
+    python -m bench.run [--quick] [--out PATH]
 
 Voice-to-voice latency (tuned against the framework's defaults, interleaved), tool latency,
 logbook throughput and visibility on SQLite and Postgres, context pre-load from Postgres
@@ -25,12 +25,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import _figures
 from rich.console import Console
 from rich.table import Table
 
+from bench import _figures
+
 REPO = _figures.REPO
-sys.path.insert(0, str(REPO))
 
 TARGETS = {
     "e2e tuned p50": ("e2e", "tuned", "p50", "<= 0.6 s"),
@@ -88,10 +88,8 @@ async def _section(
 
 
 async def _postgres(quick: bool, workdir: Path, problems: dict[str, str]) -> dict[str, Any]:
-    import context_preload
-    import logbook_throughput
-    from postgres_scratch import scratch_database
-
+    from bench import context_preload, logbook_throughput
+    from bench.postgres_scratch import scratch_database
     from fitcoach.config import Settings
 
     figures: dict[str, Any] = {}
@@ -122,12 +120,7 @@ async def _postgres(quick: bool, workdir: Path, problems: dict[str, str]) -> dic
 
 
 async def run(quick: bool, workdir: Path) -> dict[str, Any]:
-    import logbook_throughput
-    import memory
-    import scale
-    import startup
-    import tool_latency
-    import voice_latency
+    from bench import logbook_throughput, memory, scale, startup, tool_latency, voice_latency
 
     settings = _local_settings(workdir)
     problems: dict[str, str] = {}

@@ -14,7 +14,7 @@ import resource
 import time
 from typing import Any
 
-from _figures import REPO, summary
+from bench._figures import REPO, summary
 
 TEXT_LINES = [
     "what's my workout today",

@@ -1,6 +1,6 @@
 """Start-up: how long a person waits before fitcoach answers, measured as whole processes.
 
-    python bench/startup.py [--quick]
+    python -m bench.startup [--quick]
 
 - `ask_s`: `fitcoach ask "..."` from exec to exit;
 - `talk_text_ready_s`: `fitcoach talk --text` from exec to the coach's greeting;
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _figures import REPO
+from bench._figures import REPO
 
 QUESTION = "how much protein do I need"
 

@@ -1,6 +1,6 @@
 """Benchmark: choose whisper decoding settings on the spoken fixtures, by accuracy and speed.
 
-    python bench/stt_fixtures.py [--quick] [--out PATH]
+    python -m bench.stt_fixtures [--quick] [--out PATH]
 
 Each fixture is transcribed with each candidate setting; the transcript goes through the
 intent engine and is scored against fixtures/expectations.yaml (right action, and for a set

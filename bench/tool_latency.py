@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import Any
 
-from _figures import summary
+from bench._figures import summary
 
 QUESTIONS = [
     ("How many sets per week should I do for hypertrophy?", "workout"),

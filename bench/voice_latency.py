@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from _figures import REPO, summary
+from bench._figures import REPO, summary
 
 FIXTURES = REPO / "fixtures"
 # Clean speech of every kind the coach hears: requests, logs, questions, small talk. The

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The benchmarks are the package `bench` of the repository, run as `python -m bench.<name>`.
+BENCH_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def test_chaos_script_reports_nothing_lost_in_a_short_run(postgres_url: str) -> None:
     result = subprocess.run(
         [
             sys.executable,
-            str(REPO / "bench" / "chaos.py"),
+            "-m",
+            "bench.chaos",
             "--trials",
             "3",
             "--outage-s",
@@ -46,10 +50,11 @@ def test_chaos_script_reports_nothing_lost_in_a_short_run(postgres_url: str) -> 
 def test_intent_engine_benchmark_quick_run_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "intent.json"
     subprocess.run(
-        [sys.executable, str(REPO / "bench" / "intent_engine.py"), "--quick", "--out", str(out)],
+        [sys.executable, "-m", "bench.intent_engine", "--quick", "--out", str(out)],
         check=True,
         capture_output=True,
         timeout=300,
+        env=BENCH_ENV,
     )
     figures = json.loads(out.read_text())
     assert figures["n"] > 0 and figures["quick"] is True
@@ -58,17 +63,16 @@ def test_intent_engine_benchmark_quick_run_writes_its_figures(tmp_path: Path) ->
 
 
 def test_benchmark_harness_quick_run_writes_every_figure(postgres_url: str, tmp_path: Path) -> None:
-    import os
 
     from tests.conftest import postgres_admin_url
 
     out = tmp_path / "latest.json"
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out)],
+        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "FITCOACH_BENCH_POSTGRES_URL": postgres_admin_url()},
+        env={**BENCH_ENV, "FITCOACH_BENCH_POSTGRES_URL": postgres_admin_url()},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     figures = json.loads(out.read_text())

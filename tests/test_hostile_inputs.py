@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import subprocess
 import sys
 import uuid
@@ -195,19 +196,21 @@ def test_any_bytes_as_audio_are_a_clip_or_one_line_refusal(
 
 
 def test_the_bench_script_counts_the_tested_tables(tmp_path: Path) -> None:
-    """bench/hostile_inputs.py runs these same tables and its JSON line counts them (three
+    """bench.hostile_inputs runs these same tables and its JSON line counts them (three
     categories here: the tests above run all five in-process)."""
     repo = Path(__file__).resolve().parents[1]
     result = subprocess.run(
         [
             sys.executable,
-            str(repo / "bench" / "hostile_inputs.py"),
+            "-m",
+            "bench.hostile_inputs",
             "--only",
             "metadata,audio,resources",
         ],
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "PYTHONPATH": str(repo)},  # the benchmarks are the package `bench`
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])

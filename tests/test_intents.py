@@ -1,6 +1,6 @@
 """The offline intent engine on labelled utterances, and the cues it adds to embeddings.
 
-tests/data holds three labelled sets; bench/intent_engine.py prints the figures of all three:
+tests/data holds three labelled sets; `python -m bench.intent_engine` prints the figures of all three:
 - dev (intent_utterances.jsonl): the development set; 63 of its lines are prototypes.
 - whisper_style: typed as the local speech-to-text writes (capitals, digits, commas, full
   stops, ordinals, pounds, corrections), written before the rules it measures.
@@ -12,9 +12,7 @@ Gates: dev 95 % intents and slots (measured 96.9 % / 100 %); whisper_style 92 % 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -25,17 +23,13 @@ from fitcoach.coach.intents import _load_prototypes, clean_transcript, is_questi
 from fitcoach.coach.slots import SetSlots
 
 DATA = Path(__file__).parent / "data"
-BENCH = Path(__file__).parents[1] / "bench" / "intent_engine.py"
 
 
 def _bench() -> ModuleType:
     """The benchmark's own scoring, so the gate and the printed figures are one computation."""
-    spec = importlib.util.spec_from_file_location("intent_engine_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    from bench import intent_engine
+
+    return intent_engine
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ The rewrite keeps the weights int8:
   (the same arithmetic, row by row);
 - each weight MatMul becomes onnxruntime's DynamicQuantizeMatMul, which multiplies the int8
   weights directly and quantizes the activations per call, that is per batch (vectors keep a
-  cosine above 0.99 with the folded model's; bench/intent_engine.py measures the accuracy).
+  cosine above 0.99 with the folded model's; bench.intent_engine measures the accuracy).
 
 The rewritten model is written once to the user's cache directory, named by the source
 model's hash, so job processes load it without importing `onnx`.

@@ -55,7 +55,7 @@ class WhisperOptions:
 # What the encoder sees of an utterance that fits: the utterance, then padding up to 10 s.
 # faster-whisper always pads to whisper's 30 s, and on two cores that padding was most of a
 # turn's transcription time (0.48 s a fixture clip; 0.21 s at 10 s) and 90 MB of attention
-# buffers. Measured on the spoken fixtures (bench/stt_fixtures.py): 48 of 57 understood
+# buffers. Measured on the spoken fixtures (bench.stt_fixtures): 48 of 57 understood
 # either way; shorter windows lose one to three more.
 ENCODER_WINDOW_FRAMES = 1000  # 10 ms mel frames
 # The one model of a process serves every session in it; two threads keep a transcription
